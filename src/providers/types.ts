@@ -118,6 +118,12 @@ export interface ProviderDef<S = unknown> {
   keys: KeyDoc[]
   capabilities: Capabilities
   /**
+   * TTLs the provider accepts, in seconds; `auto` is the value meaning "provider's automatic TTL"
+   * (Cloudflare: 1). The config stage rejects a `ttl` outside this before any network call (BC-09).
+   * Absent: the provider takes no TTL, and a `ttl` key is a config error.
+   */
+  ttl?: { min: number; max: number; auto?: number }
+  /**
    * Validates the provider-specific keys of a `[[domains]]` entry (the common keys `type`,
    * `ip_types`, `create`, `ttl` are removed before). Rejects unknown keys.
    * @throws ConfigError naming the key path (`domains[0].zone`).
