@@ -148,12 +148,12 @@ function send(req: HttpRequest, d: HttpDefaults): Promise<HttpResponse> {
       finish(new EdgeError('transient', `${what}: timed out after ${fmtSeconds(timeoutMs)}`))
     }, timeoutMs)
     const onAbort = (): void => finish(new EdgeError('transient', `${what}: aborted (run deadline reached)`))
+    r.on('error', (e) => finish(netError(what, e)))
     if (req.signal?.aborted) {
       onAbort()
       return
     }
     req.signal?.addEventListener('abort', onAbort, { once: true })
-    r.on('error', (e) => finish(netError(what, e)))
     r.end(body)
   })
 }

@@ -1,0 +1,108 @@
+import { DEFAULT_TIMEOUTS, type Ctx } from '../context.js'
+import { EdgeError, toEdgeError } from '../errors.js'
+import type { Config } from '../config/types.js'
+import { findConfigPath, loadConfig } from '../config/load.js'
+import { createHttpClient } from '../net/http.js'
+import { createDnsClient } from '../dns/client.js'
+import { createLogger, type Logger } from '../report/log.js'
+import { Redactor } from '../report/redact.js'
+import { EXIT, exitCodeForKind } from '../report/exit.js'
+import { BUILD_TIME_MS, VERSION } from '../version.js'
+import { parseCliArgs, USAGE, type Args } from './args.js'
+import { readEnvFile } from './envfile.js'
+import { checkCommand } from './check.js'
+import { detectCommand } from './detect.js'
+import { runCommand } from './run.js'
+
+/** What the CLI talks to; the real process in main.ts, buffers in tests. */
+export interface Io {
+  argv: string[]
+  env: Record<string, string | undefined>
+  stdout(text: string): void
+  /** One log line (no newline). */
+  stderr(line: string): void
+  /** Milliseconds since the epoch. */
+  now(): number
+  fileExists(path: string): boolean
+}
+
+/** Everything a command needs once the config is loaded. */
+export interface CommandEnv {
+  args: Args
+  config: Config
+  ctx: Ctx
+  io: Io
+  /** Lines the config stage wants the user to see (`check` prints them). */
+  warnings: string[]
+  rendered: string
+}
+
+/**
+ * The whole CLI: parses arguments, loads the config, builds the context and runs one command.
+ * Returns the exit code; never throws (an unexpected error is exit 70 with "please report").
+ */
+export async function main(io: Io): Promise<number> {
+  const redactor = new Redactor()
+  const log = createLogger(io.stderr, redactor, 'info')
+  let args: Args
+  try {
+    args = parseCliArgs(io.argv)
+  } catch (e) {
+    log.error(toEdgeError(e).message)
+    io.stdout(`${USAGE}\n`)
+    return EXIT.USAGE
+  }
+  if (args.help) {
+    io.stdout(`${USAGE}\n`)
+    return EXIT.OK
+  }
+  if (args.version) {
+    io.stdout(`${VERSION}\n`)
+    return EXIT.OK
+  }
+  if (args.logLevel) log.setLevel(args.logLevel)
+  try {
+    return await withConfig(args, io, log, redactor)
+  } catch (e) {
+    const err = toEdgeError(e)
+    log.error(err.hint ? `${err.message} (${err.hint})` : err.message)
+    return exitCodeForKind(err.kind)
+  }
+}
+
+async function withConfig(args: Args, io: Io, log: Logger, redactor: Redactor): Promise<number> {
+  const env = args.envFile ? { ...readEnvFile(args.envFile), ...io.env } : io.env
+  const path = findConfigPath(args.config, env, io.fileExists)
+  const { config, warnings, rendered } = loadConfig({ path, env, redactor })
+  if (!args.logLevel && config.logLevel) log.setLevel(config.logLevel)
+  if (path) log.debug(`config: loaded ${path} (${config.domains.length} domain entries)`)
+  else log.debug('config: none found; detecting and printing the WAN address only')
+  for (const w of warnings) log.warn(`config: ${w}`)
+  if (args.command === 'check') return checkCommand(config, rendered, warnings, io, redactor)
+
+  // A router without a real-time clock boots in 1970: TLS and TSIG would fail in confusing ways,
+  // so nothing is sent until NTP has set the clock (BC-30).
+  if (io.now() < BUILD_TIME_MS) {
+    throw new EdgeError('clock', `clock not synchronised yet (${new Date(io.now()).toISOString()} is before this build); deferring, nothing sent`)
+  }
+
+  const timeouts = config.timeouts ?? DEFAULT_TIMEOUTS
+  const ac = new AbortController()
+  const deadline = setTimeout(() => ac.abort(), timeouts.runMs)
+  const ctx: Ctx = {
+    signal: ac.signal,
+    http: createHttpClient({ timeoutMs: timeouts.httpMs, userAgent: `edge-ddns/${VERSION}` }),
+    dns: createDnsClient({ dnsMs: timeouts.dnsMs, dnsRetries: timeouts.dnsRetries }),
+    log,
+    redactor,
+    now: io.now,
+    timeouts,
+  }
+  const cmdEnv: CommandEnv = { args, config, ctx, io, warnings, rendered }
+  try {
+    if (args.command === 'detect') return await detectCommand(cmdEnv)
+    return await runCommand(cmdEnv, args.command === 'plan')
+  } finally {
+    clearTimeout(deadline)
+  }
+}

@@ -1,0 +1,86 @@
+import { parseArgs } from 'node:util'
+import { UsageError } from '../errors.js'
+import { LOG_LEVELS, type LogLevel } from '../report/log.js'
+
+/** The commands `edge-ddns` knows. `run` is the default. */
+export const COMMANDS = ['run', 'plan', 'detect', 'check'] as const
+export type Command = (typeof COMMANDS)[number]
+
+/** The parsed command line. */
+export interface Args {
+  command: Command
+  config?: string
+  envFile?: string
+  logLevel?: LogLevel
+  json: boolean
+  help: boolean
+  version: boolean
+  mqttRequired: boolean
+}
+
+export const USAGE = `Usage: edge-ddns [command] [options]
+
+Commands:
+  run       detect the WAN address and fix the configured records (default)
+  plan      dry run: read every record and print what would change; writes nothing
+  detect    ask every configured address source and print each answer
+  check     validate the config and print it with secrets as ***
+
+Options:
+  -c, --config PATH      config file (else $EDGE_DDNS_CONFIG, else /etc/edge-ddns/edge-ddns.toml if present)
+  -e, --env-file PATH    read variables for the config template from PATH (KEY=value lines);
+                         the process environment wins over the file
+  -l, --log-level LEVEL  debug, info, warn or error (overrides [log] level)
+      --json             print the run summary as JSON on stdout
+      --mqtt-required    count a failed MQTT publish as a failure (exit 1)
+  -h, --help             this text
+  -V, --version          print the version
+
+Exit codes: 0 ok; 1 a record or detection failed; 2 usage; 70 internal error;
+75 deferred (clock not synchronised); 78 config error.`
+
+/**
+ * Parses argv (without node and script).
+ * @throws UsageError for unknown options, a bad level, or more than one command.
+ */
+export function parseCliArgs(argv: string[]): Args {
+  let parsed
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        config: { type: 'string', short: 'c' },
+        'env-file': { type: 'string', short: 'e' },
+        'log-level': { type: 'string', short: 'l' },
+        json: { type: 'boolean' },
+        'mqtt-required': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'V' },
+      },
+    })
+  } catch (e) {
+    throw new UsageError((e as Error).message)
+  }
+  const { values, positionals } = parsed
+  if (positionals.length > 1) throw new UsageError(`one command at a time, got: ${positionals.join(' ')}`)
+  const cmd = positionals[0] ?? 'run'
+  if (!(COMMANDS as readonly string[]).includes(cmd)) {
+    throw new UsageError(`unknown command '${cmd}' (commands: ${COMMANDS.join(', ')})`)
+  }
+  const level = values['log-level']
+  if (level !== undefined && !(LOG_LEVELS as readonly string[]).includes(level.toLowerCase())) {
+    throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`)
+  }
+  return {
+    command: cmd as Command,
+    ...(values.config !== undefined ? { config: values.config } : {}),
+    ...(values['env-file'] !== undefined ? { envFile: values['env-file'] } : {}),
+    ...(level !== undefined ? { logLevel: level.toLowerCase() as LogLevel } : {}),
+    json: values.json ?? false,
+    help: values.help ?? false,
+    version: values.version ?? false,
+    mqttRequired: values['mqtt-required'] ?? false,
+  }
+}

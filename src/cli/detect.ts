@@ -1,0 +1,40 @@
+import { detectAddresses } from '../detect/select.js'
+import type { Family } from '../providers/types.js'
+import { EXIT } from '../report/exit.js'
+import type { CommandEnv } from './app.js'
+
+/**
+ * `edge-ddns detect`: asks every configured source for each family and prints every answer,
+ * marking the one a run would use. Exit 0 when at least one family has an address.
+ */
+export async function detectCommand({ config, ctx, io, args }: CommandEnv): Promise<number> {
+  const families: Family[] = [4, 6]
+  const found = await detectAddresses(config.detect, families, ctx, { all: true })
+  if (args.json) {
+    const out = families.map((f) => ({
+      family: f,
+      address: found[f]?.address ?? null,
+      source: found[f]?.source ?? null,
+      attempts: (found[f]?.attempts ?? []).map((a) => ({
+        source: a.source,
+        ...(a.address ? { address: a.address } : {}),
+        ...(a.error ? { error: a.error.message } : {}),
+        ...(a.notes?.length ? { notes: a.notes } : {}),
+      })),
+    }))
+    io.stdout(`${ctx.redactor.redact(JSON.stringify(out, null, 2))}\n`)
+  } else {
+    for (const f of families) {
+      const r = found[f]
+      const label = f === 4 ? 'ipv4' : 'ipv6'
+      for (const a of r?.attempts ?? []) {
+        const mark = r?.source === a.source && a.address === r?.address ? '*' : ' '
+        const what = a.address ?? `failed: ${a.error?.message ?? 'no address'}`
+        io.stdout(`${mark} ${label}  ${a.source.padEnd(24)} ${what}\n`)
+        for (const n of a.notes ?? []) io.stdout(`         ${n}\n`)
+      }
+      if (!r?.attempts.length) io.stdout(`  ${label}  (no source configured)\n`)
+    }
+  }
+  return families.some((f) => found[f]?.address) ? EXIT.OK : EXIT.FAILED
+}

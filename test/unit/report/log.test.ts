@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest'
+import { memoryLogger } from '../../../src/report/log.js'
+import { Redactor } from '../../../src/report/redact.js'
+
+describe('logger and redactor', () => {
+  it('BC-28: a secret never reaches a log line, raw, URL-encoded or as Basic auth', () => {
+    const r = new Redactor()
+    const secret = 'Ab&c#d$e%f:g+h'
+    r.add(secret)
+    r.addBasic('user', secret)
+    const log = memoryLogger(r, 'debug')
+    const basic = Buffer.from(`user:${secret}`).toString('base64')
+    log.debug(`GET /nic/update?password=${encodeURIComponent(secret)} auth=Basic ${basic} raw=${secret}`)
+    log.info(`form ${new URLSearchParams({ p: secret }).toString()}`)
+    expect(log.lines.join('\n')).not.toContain(secret)
+    expect(log.lines.join('\n')).not.toContain(encodeURIComponent(secret))
+    expect(log.lines.join('\n')).not.toContain(basic)
+    expect(log.lines[0]).toBe('debug: GET /nic/update?password=*** auth=Basic *** raw=***')
+    expect(log.lines[1]).toBe('info: form p=***')
+  })
+  it('filters by level and splits multi-line messages into one line each', () => {
+    const log = memoryLogger(new Redactor(), 'info')
+    log.debug('hidden')
+    log.warn('a\nb')
+    expect(log.lines).toEqual(['warn: a', 'warn: b'])
+    log.setLevel('debug')
+    log.debug('shown')
+    expect(log.lines.at(-1)).toBe('debug: shown')
+  })
+})
