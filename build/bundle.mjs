@@ -14,6 +14,19 @@ export const BUDGET_BYTES = 250 * 1024
 const out = join(root, 'dist', 'edge-ddns.mjs')
 mkdirSync(dirname(out), { recursive: true })
 
+/**
+ * Handlebars loads the source-map library only to attach source maps to compiled templates, and
+ * falls back to its own small SourceNode when the library is absent. We never ask for source
+ * maps, so an empty module stands in for it (26 KB less to parse at every start).
+ */
+const noSourceMap = {
+  name: 'no-source-map',
+  setup(b) {
+    b.onResolve({ filter: /^source-map$/ }, () => ({ path: 'source-map', namespace: 'empty' }))
+    b.onLoad({ filter: /.*/, namespace: 'empty' }, () => ({ contents: 'module.exports = {}', loader: 'js' }))
+  },
+}
+
 const result = await build({
   entryPoints: [join(root, 'src', 'main.ts')],
   outfile: out,
@@ -29,6 +42,7 @@ const result = await build({
   banner: {
     js: "#!/usr/bin/env node\nimport{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);",
   },
+  plugins: [noSourceMap],
   define: {
     __EDGE_DDNS_VERSION__: JSON.stringify(pkg.version),
     // The clock-sanity check treats any time before the build as "not synchronised yet" (BC-30).

@@ -1,0 +1,32 @@
+#!/bin/sh
+# /usr/bin/edge-ddns: runs the edge-ddns bundle on the first JavaScript runtime found.
+# node (Node.js >= 18), then nodejs (the name some distributions use), then bun.
+# EDGE_DDNS_RUNTIME=/path/to/runtime picks one explicitly.
+# The systemd units set NODE_OPTIONS=--jitless (their MemoryDenyWriteExecute= forbids V8's JIT);
+# exec keeps the runtime as the unit's main process, so signals reach it directly.
+set -u
+
+# The bundle sits in ../lib/edge-ddns/ next to this script's bin/ (/usr/lib/edge-ddns/ when
+# installed), so an unpacked copy of the package works too.
+self=$(readlink -f -- "$0" 2>/dev/null) || self=$0
+prefix=${self%/bin/*}
+[ "$prefix" != "$self" ] || prefix=/usr
+bundle=$prefix/lib/edge-ddns/edge-ddns.mjs
+
+if [ ! -r "$bundle" ]; then
+  echo "edge-ddns: cannot read $bundle (is the edge-ddns package installed completely?)" >&2
+  exit 70
+fi
+
+if [ -n "${EDGE_DDNS_RUNTIME:-}" ]; then
+  exec "$EDGE_DDNS_RUNTIME" "$bundle" "$@"
+fi
+for runtime in node nodejs bun; do
+  if command -v "$runtime" >/dev/null 2>&1; then
+    exec "$runtime" "$bundle" "$@"
+  fi
+done
+
+echo "edge-ddns: no JavaScript runtime found: neither node, nodejs nor bun is in PATH ($PATH)." >&2
+echo "edge-ddns: install Node.js 18 or newer (apt install nodejs) or Bun, or set EDGE_DDNS_RUNTIME." >&2
+exit 127

@@ -1,0 +1,207 @@
+import type { Ctx } from '../../context.js'
+import { EdgeError, toEdgeError } from '../../errors.js'
+import { parseJson, type HttpResponse } from '../../net/http.js'
+import { cloudflareError, DEFAULT_RATELIMIT_HOLD_SEC, errorsOf, parseRetryAfter } from './errors.js'
+
+/**
+ * A thin client for the four Cloudflare API v4 calls edge-ddns makes:
+ * - list zones: `GET /zones` (https://developers.cloudflare.com/api/resources/zones/methods/list/)
+ * - list DNS records: `GET /zones/{zone_id}/dns_records`
+ *   (https://developers.cloudflare.com/api/resources/dns/subresources/records/methods/list/)
+ * - update a DNS record: `PATCH /zones/{zone_id}/dns_records/{dns_record_id}`
+ *   (https://developers.cloudflare.com/api/resources/dns/subresources/records/methods/edit/)
+ * - create a DNS record: `POST /zones/{zone_id}/dns_records`
+ *   (https://developers.cloudflare.com/api/resources/dns/subresources/records/methods/create/)
+ */
+
+/** How a request authenticates: an API token (Bearer), or the account e-mail plus the global API key. */
+export type CloudflareAuth = { kind: 'token'; token: string } | { kind: 'key'; email: string; key: string }
+
+/** Paging facts of a list answer (`result_info`). */
+export interface ResultInfo {
+  page?: number
+  per_page?: number
+  count?: number
+  total_count?: number
+  total_pages?: number
+}
+
+/** A zone as the zones listing gives it (only the fields edge-ddns uses). */
+export interface CfZone {
+  id: string
+  name: string
+  status?: string
+}
+
+/** A DNS record as the listing gives it (only the fields edge-ddns uses or reports). */
+export interface CfRecord {
+  id: string
+  type: string
+  name: string
+  content: string
+  ttl?: number
+  proxied?: boolean
+}
+
+/** Zones per page: the zones listing allows at most 50 (schema `per_page` maximum). */
+export const ZONES_PER_PAGE = 50
+/**
+ * DNS records per page. The current schema allows up to 5,000,000, but a page must stay under the
+ * body cap: 1000 records of about 600 bytes each is well under LIST_MAX_BYTES, even with long TXT.
+ */
+export const RECORDS_PER_PAGE = 1000
+/** Body cap for one page of a listing, in bytes. */
+export const LIST_MAX_BYTES = 8 << 20
+/** Stop following pages after this many: a guard against a server that never says "last page". */
+const MAX_PAGES = 10_000
+
+/** The Cloudflare v4 API at one base URL with one set of credentials. */
+export class CloudflareApi {
+  constructor(
+    readonly baseUrl: string,
+    private readonly auth: CloudflareAuth,
+  ) {}
+
+  private headers(json: boolean): Record<string, string> {
+    const h: Record<string, string> = { accept: 'application/json' }
+    if (json) h['content-type'] = 'application/json'
+    if (this.auth.kind === 'token') h.authorization = `Bearer ${this.auth.token}`
+    else {
+      h['x-auth-email'] = this.auth.email
+      h['x-auth-key'] = this.auth.key
+    }
+    return h
+  }
+
+  /**
+   * Sends one call and returns the envelope's `result` and `result_info`.
+   * @throws EdgeError: the HTTP client's `transient` errors prefixed with `cloudflare: `; a
+   *   `protocol` error for a non-JSON or non-envelope answer; otherwise the kind `cloudflareError`
+   *   gives the status and `errors[].code`.
+   */
+  async call(
+    ctx: Ctx,
+    method: string,
+    path: string,
+    opts: { query?: Record<string, string | number>; body?: unknown; maxBytes?: number } = {},
+  ): Promise<{ result: unknown; info: ResultInfo | undefined }> {
+    const qs = opts.query ? `?${new URLSearchParams(Object.entries(opts.query).map(([k, v]) => [k, String(v)])).toString()}` : ''
+    let res: HttpResponse
+    try {
+      res = await ctx.http.request({
+        method,
+        url: `${this.baseUrl}${path}${qs}`,
+        headers: this.headers(opts.body !== undefined),
+        ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
+        timeoutMs: ctx.timeouts.httpMs,
+        ...(opts.maxBytes ? { maxBytes: opts.maxBytes } : {}),
+        signal: ctx.signal,
+      })
+    } catch (e) {
+      throw toEdgeError(e).withContext('cloudflare')
+    }
+    const clean = (s: string): string => ctx.redactor.redact(s)
+    const retryAfterSec = parseRetryAfter(res.headers['retry-after'], ctx.now())
+
+    let body: unknown
+    try {
+      body = parseJson(res)
+    } catch (e) {
+      // "unexpected text/html from api.cloudflare.com (HTTP 502)" (BC-25). A 429 or 5xx page in
+      // HTML is still a rate limit or an outage, not a moved endpoint.
+      const err = toEdgeError(e)
+      if (res.status === 429) {
+        const hold = retryAfterSec ?? DEFAULT_RATELIMIT_HOLD_SEC
+        throw new EdgeError('ratelimit', `cloudflare: ${err.message}`, { code: 429, retryAfterSec: hold })
+      }
+      if (res.status >= 500) throw new EdgeError('transient', `cloudflare: ${err.message}`, { code: res.status })
+      throw err.withContext('cloudflare')
+    }
+    const env = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : undefined
+    const ok = res.status >= 200 && res.status < 300
+    if (ok && env?.success === true) {
+      const info = typeof env.result_info === 'object' && env.result_info !== null ? (env.result_info as ResultInfo) : undefined
+      return { result: env.result, info }
+    }
+    if (ok && (env === undefined || typeof env.success !== 'boolean')) {
+      throw new EdgeError('protocol', `cloudflare: HTTP ${res.status} from ${res.host}: answer is not a v4 envelope (no "success")`)
+    }
+    throw cloudflareError({ status: res.status, host: res.host, errors: errorsOf(body), ...(retryAfterSec !== undefined ? { retryAfterSec } : {}) }, clean)
+  }
+
+  /**
+   * Follows every page of a list call (`page` from 1 until `result_info.total_pages`; when a
+   * server gives no total, until a short page) and returns all items.
+   */
+  async listAll(ctx: Ctx, path: string, perPage: number, query: Record<string, string> = {}): Promise<unknown[]> {
+    const all: unknown[] = []
+    for (let page = 1; page <= MAX_PAGES; page++) {
+      const { result, info } = await this.call(ctx, 'GET', path, {
+        query: { ...query, page, per_page: perPage },
+        maxBytes: LIST_MAX_BYTES,
+      })
+      if (!Array.isArray(result)) {
+        throw new EdgeError('protocol', `cloudflare: GET ${path} page ${page}: "result" is not a list`)
+      }
+      for (const item of result) all.push(item)
+      const total = info?.total_pages
+      if (typeof total === 'number' ? page >= total : result.length < (info?.per_page ?? perPage)) return all
+      if (result.length === 0) return all
+    }
+    throw new EdgeError('protocol', `cloudflare: GET ${path}: more than ${MAX_PAGES} pages`)
+  }
+
+  /** One page of the zones listing (every zone the credentials can see). */
+  async zonesPage(ctx: Ctx, page: number): Promise<{ zones: CfZone[]; totalPages: number | undefined; short: boolean }> {
+    const { result, info } = await this.call(ctx, 'GET', '/zones', { query: { page, per_page: ZONES_PER_PAGE } })
+    if (!Array.isArray(result)) throw new EdgeError('protocol', `cloudflare: GET /zones page ${page}: "result" is not a list`)
+    const zones: CfZone[] = []
+    for (const z of result) {
+      if (typeof z === 'object' && z !== null && typeof (z as CfZone).id === 'string' && typeof (z as CfZone).name === 'string') {
+        const { id, name, status } = z as CfZone
+        zones.push({ id, name, ...(typeof status === 'string' ? { status } : {}) })
+      }
+    }
+    return { zones, totalPages: typeof info?.total_pages === 'number' ? info.total_pages : undefined, short: result.length < (info?.per_page ?? ZONES_PER_PAGE) }
+  }
+
+  /** Every DNS record of a zone, all pages followed; each item checked for the fields used. */
+  async records(ctx: Ctx, zoneId: string): Promise<CfRecord[]> {
+    const items = await this.listAll(ctx, `/zones/${encodeURIComponent(zoneId)}/dns_records`, RECORDS_PER_PAGE)
+    return items.map((x, i) => {
+      const r = x as Partial<CfRecord> | null
+      if (!r || typeof r.id !== 'string' || typeof r.type !== 'string' || typeof r.name !== 'string' || typeof r.content !== 'string') {
+        throw new EdgeError('protocol', `cloudflare: DNS record listing item ${i} lacks id, type, name or content`)
+      }
+      return {
+        id: r.id,
+        type: r.type,
+        name: r.name,
+        content: r.content,
+        ...(typeof r.ttl === 'number' ? { ttl: r.ttl } : {}),
+        ...(typeof r.proxied === 'boolean' ? { proxied: r.proxied } : {}),
+      }
+    })
+  }
+
+  /**
+   * Changes only `content` of a record: PATCH leaves TTL, proxied, comment and tags as they are
+   * (BC-08, BC-09). Returns the record as Cloudflare now holds it.
+   */
+  async patchContent(ctx: Ctx, zoneId: string, recordId: string, content: string): Promise<Partial<CfRecord>> {
+    const { result } = await this.call(ctx, 'PATCH', `/zones/${encodeURIComponent(zoneId)}/dns_records/${encodeURIComponent(recordId)}`, {
+      body: { content },
+    })
+    return typeof result === 'object' && result !== null ? (result as Partial<CfRecord>) : {}
+  }
+
+  /** Creates a record; `ttl` 1 is Cloudflare's "automatic". */
+  async create(
+    ctx: Ctx,
+    zoneId: string,
+    rec: { type: string; name: string; content: string; ttl: number; proxied: boolean },
+  ): Promise<Partial<CfRecord>> {
+    const { result } = await this.call(ctx, 'POST', `/zones/${encodeURIComponent(zoneId)}/dns_records`, { body: rec })
+    return typeof result === 'object' && result !== null ? (result as Partial<CfRecord>) : {}
+  }
+}

@@ -1,0 +1,229 @@
+import { createHash } from 'node:crypto'
+import { isIP } from 'node:net'
+import type { Ctx } from '../../context.js'
+import { ConfigError, EdgeError, toEdgeError } from '../../errors.js'
+import { keyPath, optString, optStringArray, optUrl, rejectUnknown, reqString, type Table } from '../../config/fields.js'
+import type { Change, Current, Outcome, ParseCtx, ParsedEntry, Provider, ProviderDef, RecordRef } from '../types.js'
+import { CloudflareApi, type CfRecord, type CloudflareAuth } from './api.js'
+import { accountCache, type AccountCache, type ZoneRecords } from './cache.js'
+import { nameKey, normalizeZone, recordFqdn } from './names.js'
+
+/**
+ * Cloudflare (API v4) provider: token or e-mail + global API key, one zone per entry, full names
+ * in `records` (as dness). See README.md in this folder for the keys and what it never changes.
+ */
+
+/** The default API endpoint. */
+export const CLOUDFLARE_BASE_URL = 'https://api.cloudflare.com/client/v4'
+
+/** A validated Cloudflare entry. */
+export interface CloudflareSettings {
+  auth: CloudflareAuth
+  /** Zone name, lower case, no trailing dot (`example.com`). */
+  zone: string
+  /** Full record names, lower case, no trailing dot, in the order configured, without duplicates. */
+  records: string[]
+  /** API base without a trailing slash (`https://api.cloudflare.com/client/v4`). */
+  baseUrl: string
+}
+
+/** What `read` leaves in `Current.meta` for `write`: the zone id and the records found at the name. */
+export interface CloudflareMeta {
+  zoneId: string
+  records: CfRecord[]
+}
+
+const KEYS = ['token', 'email', 'key', 'zone', 'records', 'base_url'] as const
+
+/** Visible ASCII only: a credential goes into an HTTP header, where a space or control character breaks it. */
+const HEADER_SAFE = /^[\x21-\x7e]+$/
+
+function fingerprint(secret: string): string {
+  return createHash('sha256').update(secret, 'utf8').digest('hex').slice(0, 8)
+}
+
+function parse(t: Table, path: string, ctx: ParseCtx): ParsedEntry<CloudflareSettings> {
+  rejectUnknown(t, KEYS, path)
+  const token = optString(t, 'token', path)
+  const email = optString(t, 'email', path)
+  const key = optString(t, 'key', path)
+  if (token !== undefined) ctx.secret(token)
+  if (key !== undefined) ctx.secret(key)
+
+  let auth: CloudflareAuth
+  if (token !== undefined) {
+    if (email !== undefined || key !== undefined) {
+      throw new ConfigError(keyPath(path, email !== undefined ? 'email' : 'key'), 'cannot be combined with token; use either token, or email and key (global API key)')
+    }
+    if (!HEADER_SAFE.test(token)) throw new ConfigError(keyPath(path, 'token'), 'contains spaces or control characters, which cannot go into an HTTP header')
+    auth = { kind: 'token', token }
+  } else if (email !== undefined || key !== undefined) {
+    if (key === undefined) throw new ConfigError(keyPath(path, 'key'), 'is required with email (the global API key); or use token instead')
+    if (email === undefined) throw new ConfigError(keyPath(path, 'email'), 'is required with key (the account e-mail); or use token instead')
+    if (!HEADER_SAFE.test(key)) throw new ConfigError(keyPath(path, 'key'), 'contains spaces or control characters, which cannot go into an HTTP header')
+    if (!HEADER_SAFE.test(email) || !email.includes('@')) throw new ConfigError(keyPath(path, 'email'), 'is not an e-mail address')
+    auth = { kind: 'key', email, key }
+  } else {
+    throw new ConfigError(keyPath(path, 'token'), 'is required (an API token with Zone:Read and DNS:Edit), or set email and key for the global API key')
+  }
+
+  const zone = normalizeZone(reqString(t, 'zone', path), keyPath(path, 'zone'))
+  const raw = optStringArray(t, 'records', path)
+  if (raw === undefined || raw.length === 0) throw new ConfigError(keyPath(path, 'records'), 'must list at least one record name')
+  const records: string[] = []
+  raw.forEach((name, i) => {
+    const fqdn = recordFqdn(name, zone, `${keyPath(path, 'records')}[${i}]`)
+    if (records.includes(fqdn)) ctx.warn(`${keyPath(path, 'records')}[${i}]: ${fqdn} is listed twice; it is handled once`)
+    else records.push(fqdn)
+  })
+  const baseUrl = optUrl(t, 'base_url', path) ?? CLOUDFLARE_BASE_URL
+  const host = new URL(baseUrl).host
+  const who = auth.kind === 'token' ? `token-${fingerprint(auth.token)}` : auth.email.toLowerCase()
+  return {
+    settings: { auth, zone, records, baseUrl },
+    names: records,
+    zone,
+    account: `cloudflare:${host}:${who}`,
+  }
+}
+
+function isMeta(m: unknown): m is CloudflareMeta {
+  if (typeof m !== 'object' || m === null) return false
+  const o = m as Partial<CloudflareMeta>
+  return typeof o.zoneId === 'string' && Array.isArray(o.records)
+}
+
+/** Two addresses of one family are the same address (IPv6 compared in canonical form). */
+function sameAddress(a: string, b: string): boolean {
+  if (a === b) return true
+  if (isIP(a) === 6 && isIP(b) === 6) {
+    try {
+      return new URL(`http://[${a}]/`).hostname === new URL(`http://[${b}]/`).hostname
+    } catch {
+      return false
+    }
+  }
+  return false
+}
+
+class CloudflareProvider implements Provider {
+  private readonly api: CloudflareApi
+
+  constructor(
+    private readonly s: CloudflareSettings,
+    private readonly ttl: number | undefined,
+  ) {
+    this.api = new CloudflareApi(s.baseUrl, s.auth)
+  }
+
+  private cache(ctx: Ctx): AccountCache {
+    return accountCache(ctx, this.api, this.s.auth)
+  }
+
+  /**
+   * One zones lookup (shared per account and run) and one paged listing of the zone, then each ref
+   * matched locally. A failed lookup makes every ref `failed`, never `absent` (BC-34); a CNAME at
+   * the name is a `conflict` (BC-11); only records of the ref's type count.
+   */
+  async read(refs: RecordRef[], ctx: Ctx): Promise<Current[]> {
+    const cache = this.cache(ctx)
+    let zone: ZoneRecords
+    try {
+      const zoneId = await cache.zoneId(ctx, this.s.zone)
+      zone = await cache.records(ctx, zoneId)
+    } catch (e) {
+      const error = toEdgeError(e)
+      return refs.map(() => ({ kind: 'failed', error }))
+    }
+    return refs.map((ref) => this.currentOf(ref, zone))
+  }
+
+  private currentOf(ref: RecordRef, zone: ZoneRecords): Current {
+    const name = nameKey(ref.fqdn)
+    if (name !== this.s.zone && !name.endsWith(`.${this.s.zone}`)) {
+      return { kind: 'failed', error: new EdgeError('config', `cloudflare: ${ref.fqdn} is not inside zone ${this.s.zone}`, { retryable: false }) }
+    }
+    const cname = zone.at(name, 'CNAME')
+    if (cname.length > 0) {
+      return {
+        kind: 'failed',
+        error: new EdgeError('conflict', `cloudflare: ${name} is a CNAME (to ${cname.map((r) => r.content).join(', ')}); an ${ref.type} record cannot exist beside it`, {
+          retryable: false,
+          hint: `remove the CNAME at Cloudflare, or take ${name} out of records`,
+        }),
+      }
+    }
+    const found = zone.at(name, ref.type)
+    const meta: CloudflareMeta = { zoneId: zone.zoneId, records: found.map((r) => ({ ...r })) }
+    if (found.length === 0) return { kind: 'absent', via: 'api', meta }
+    return { kind: 'present', values: found.map((r) => r.content), via: 'api', meta }
+  }
+
+  /**
+   * Updates with PATCH `{content}` only, so TTL, proxied, comment and tags stay (BC-08, BC-09);
+   * creates (type, name, content, ttl, proxied false) only when the change says so. Changes go one
+   * after the other; after a rate limit or refused credentials the rest fail without being sent.
+   */
+  async write(changes: Change[], ctx: Ctx): Promise<Outcome[]> {
+    const out: Outcome[] = []
+    let stop: EdgeError | undefined
+    for (const ch of changes) {
+      if (stop) {
+        out.push({ ref: ch.ref, status: 'failed', value: ch.value, error: stop })
+        continue
+      }
+      try {
+        out.push(await this.writeOne(ch, ctx))
+      } catch (e) {
+        const error = toEdgeError(e)
+        out.push({ ref: ch.ref, status: 'failed', value: ch.value, ...(ch.current.kind === 'present' ? { previous: ch.current.values } : {}), error })
+        if (error.kind === 'ratelimit' || error.kind === 'auth' || error.kind === 'forbidden') stop = error
+      }
+    }
+    return out
+  }
+
+  private async writeOne(ch: Change, ctx: Ctx): Promise<Outcome> {
+    const { ref, value, current } = ch
+    if (current.kind === 'failed') return { ref, status: 'failed', value, error: current.error }
+    if (!isMeta(current.meta)) {
+      throw new EdgeError('internal', `cloudflare: ${ref.fqdn} ${ref.type}: change carries no Cloudflare read result (this is a bug in edge-ddns, please report it)`)
+    }
+    const meta = current.meta
+    const listed = await this.cache(ctx).listed(meta.zoneId)
+    if (current.kind === 'present') {
+      const rec = meta.records[0]
+      if (!rec || meta.records.length !== 1) {
+        throw new EdgeError('conflict', `cloudflare: ${ref.fqdn} has ${meta.records.length} ${ref.type} records; edge-ddns updates a name only when it holds one`, { retryable: false })
+      }
+      const res = await this.api.patchContent(ctx, meta.zoneId, rec.id, value)
+      listed?.setContent(rec.id, value)
+      const warnings = typeof res.content === 'string' && !sameAddress(res.content, value) ? [`cloudflare answered content ${res.content}, not ${value}`] : []
+      return { ref, status: 'updated', value, previous: current.values, ...(warnings.length ? { warnings } : {}) }
+    }
+    if (!ch.create) return { ref, status: 'missing', value }
+    const res = await this.api.create(ctx, meta.zoneId, { type: ref.type, name: ref.fqdn, content: value, ttl: this.ttl ?? 1, proxied: false })
+    if (typeof res.id === 'string') listed?.add({ id: res.id, type: ref.type, name: ref.fqdn, content: value })
+    return { ref, status: 'created', value }
+  }
+}
+
+/** The Cloudflare provider definition (registry entry `cloudflare`). */
+export const cloudflare: ProviderDef<CloudflareSettings> = {
+  name: 'cloudflare',
+  summary: 'Cloudflare DNS through API v4 (token, or e-mail + global API key)',
+  docs: 'https://developers.cloudflare.com/api/resources/dns/subresources/records/',
+  keys: [
+    { key: 'token', required: false, secret: true, doc: 'API token (Bearer) with Zone:Read and DNS:Edit on the zone; or use email + key' },
+    { key: 'email', required: false, doc: 'account e-mail, with key (global API key)' },
+    { key: 'key', required: false, secret: true, doc: 'global API key, with email' },
+    { key: 'zone', required: true, doc: 'the zone name, e.g. example.com' },
+    { key: 'records', required: true, doc: 'record names: full (home.example.com), one label relative to the zone (home), or @ for the apex' },
+    { key: 'base_url', required: false, doc: `API base URL (default ${CLOUDFLARE_BASE_URL})` },
+  ],
+  capabilities: { read: 'api', ipv6: true, dualStackOneRequest: false },
+  // Cloudflare's non-Enterprise bounds (error 9021 "TTL must be between 60 and 86400 seconds, or 1 for Automatic").
+  ttl: { min: 60, max: 86400, auto: 1 },
+  parse,
+  create: (settings, opts) => new CloudflareProvider(settings, opts.ttl),
+}

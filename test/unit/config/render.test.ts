@@ -1,0 +1,261 @@
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parse } from 'smol-toml'
+import { afterAll, describe, expect, it } from 'vitest'
+import { ConfigError } from '../../../src/errors.js'
+import { Redactor } from '../../../src/report/redact.js'
+import { escapeTomlBasic, renderConfig, TomlScanner } from '../../../src/config/render.js'
+
+const render = (template: string, env: Record<string, string | undefined>, extra: { source?: string } = {}) => {
+  const redactor = new Redactor()
+  const out = renderConfig(template, { env, redactor, ...extra })
+  return { ...out, redactor }
+}
+
+/** The error a function throws, for assertions on its message. */
+function errorOf(fn: () => unknown): ConfigError {
+  try {
+    fn()
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError)
+    return e as ConfigError
+  }
+  throw new Error('expected a ConfigError, nothing was thrown')
+}
+
+// BC-29: values that break a naive `token = "{{CF_TOKEN}}"`.
+const BC29_VALUES: [string, string][] = [
+  ['backslash + letter that is no TOML escape', 'asd3hj2U\\c'],
+  ['double quote', 'a"b'],
+  ['trailing backslash', 'x\\'],
+  ['HTML specials', 'p&q<r>'],
+  ['line break', 'line1\nline2'],
+  ['CRLF, tab and other controls', 'a\r\nb\tc\u0000d\u001fe\u007ff'],
+  ['single quote and unicode', "it's ✓ ünï"],
+  ['escape-looking text', '\\u0041\\n\\"'],
+]
+
+describe('renderConfig: basic strings (BC-29)', () => {
+  it.each(BC29_VALUES)('BC-29: %s arrives byte for byte in "..."', (_label, value) => {
+    const { text } = render('token = "{{CF_TOKEN}}"\n', { CF_TOKEN: value })
+    expect(parse(text).token).toBe(value)
+  })
+
+  it.each(BC29_VALUES)('BC-29: %s arrives byte for byte in """...""" too', (_label, value) => {
+    const { text } = render('token = """{{CF_TOKEN}}"""\n', { CF_TOKEN: value })
+    expect(parse(text).token).toBe(value)
+  })
+
+  it('BC-29: never HTML-escapes, also with {{{triple}}} and inside an inline table', () => {
+    const { text } = render('a = "{{{V}}}"\nb = { c = "{{V}}" }\n', { V: 'p&q<r>"' })
+    const t = parse(text) as { a: string; b: { c: string } }
+    expect(t.a).toBe('p&q<r>"')
+    expect(t.b.c).toBe('p&q<r>"')
+    expect(text).not.toContain('&amp;')
+  })
+
+  it('BC-29: a value between other text in the string keeps both', () => {
+    const { text } = render('url = "https://x.example/?k={{K}}&v=1"\n', { K: 'a"\\b' })
+    expect(parse(text).url).toBe('https://x.example/?k=a"\\b&v=1')
+  })
+
+  it('BC-29: a quoted key or an escaped quote before the value does not confuse the context', () => {
+    const { text } = render('"we\\"ird" = "x\\"{{A}}"\nb = "{{A}}"\n', { A: 'q"\\' })
+    const t = parse(text)
+    expect(t['we"ird']).toBe('x"q"\\')
+    expect(t.b).toBe('q"\\')
+  })
+
+  it('registers every substituted value, raw and escaped, as a secret', () => {
+    const { redactor } = render('token = "{{T}}"\nzone = "{{Z}}"\n', { T: 'a"b-token', Z: 'example.com', UNUSED: 'not-used-value' })
+    expect(redactor.redact('a"b-token a\\"b-token example.com not-used-value')).toBe('*** *** *** not-used-value')
+  })
+})
+
+describe('renderConfig: literal strings and bare values', () => {
+  it('passes a value into a literal string as it is', () => {
+    const { text } = render("token = '{{T}}'\n", { T: 'a\\b"c' })
+    expect(parse(text).token).toBe('a\\b"c')
+  })
+
+  it.each([
+    ['a single quote', "it's"],
+    ['a line break', 'a\nb'],
+    ['a control character', 'a\u0001b'],
+  ])("refuses %s inside '...', naming the variable, not the value", (_label, value) => {
+    const e = errorOf(() => render("x = 1\ntoken = '{{CF_TOKEN}}'\n", { CF_TOKEN: value }))
+    expect(e.message).toContain('CF_TOKEN')
+    expect(e.message).toContain('line 2')
+    expect(e.message).not.toContain(value)
+  })
+
+  it("accepts a quote in '''...''' but refuses ''' there", () => {
+    const ok = render("token = '''{{T}}'''\n", { T: "it's\nfine" })
+    expect(parse(ok.text).token).toBe("it's\nfine")
+    const e = errorOf(() => render("token = '''{{T}}'''\n", { T: "x'''y" }))
+    expect(e.message).toContain('T')
+    expect(e.message).not.toContain("x'''y")
+  })
+
+  it('inserts a bare value as it is, without a warning when it is harmless', () => {
+    const { text, warnings } = render('ttl = {{TTL}}\nproxied = {{P}}\n', { TTL: '300', P: 'true' })
+    expect(parse(text)).toEqual({ ttl: 300, proxied: true })
+    expect(warnings).toEqual([])
+  })
+
+  it('warns when a bare value changes the TOML, naming variable and line, not the value', () => {
+    const { text, warnings } = render('a = 1\nttl = {{TTL}}\n', { TTL: '300\nevil = "x"' })
+    expect(parse(text)).toEqual({ a: 1, ttl: 300, evil: 'x' })
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toContain('TTL')
+    expect(warnings[0]).toContain('line 2')
+    expect(warnings[0]).not.toContain('evil')
+  })
+
+  it('warns when a value with a line break stands in a comment', () => {
+    const { warnings } = render('# set by {{WHO}}\na = 1\n', { WHO: 'me\nb = 2' })
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toContain('WHO')
+  })
+
+  it('does not treat quotes inside a comment as a string start', () => {
+    const { text } = render('# it\'s "quoted\nt = "{{T}}"\n', { T: 'a"b' })
+    expect(parse(text).t).toBe('a"b')
+  })
+})
+
+describe('renderConfig: strictness and errors', () => {
+  it('names the missing variable and its line', () => {
+    const e = errorOf(() => render('a = 1\n\n[[domains]]\ntoken = "{{CF_TOKEN}}"\n', { OTHER: 'x' }, { source: '/etc/edge-ddns/edge-ddns.toml' }))
+    expect(e.message).toBe('/etc/edge-ddns/edge-ddns.toml, line 4: environment variable CF_TOKEN is not set')
+    expect(e.kind).toBe('config')
+  })
+
+  it('does not take Object.prototype members for variables', () => {
+    const e = errorOf(() => render('a = "{{constructor}}"\n', {}))
+    expect(e.message).toContain('environment variable constructor is not set')
+  })
+
+  it('an empty variable is set (and renders empty)', () => {
+    expect(parse(render('a = "{{E}}"\n', { E: '' }).text).a).toBe('')
+  })
+
+  it('{{#if}} on an unset variable is false, not an error', () => {
+    const tpl = 'a = "{{A}}"\n{{#if MQTT_HOST}}\n[mqtt]\nhost = "{{MQTT_HOST}}"\n{{/if}}\n'
+    expect(parse(render(tpl, { A: 'x"' }).text)).toEqual({ a: 'x"' })
+    expect(parse(render(tpl, { A: 'x', MQTT_HOST: 'h"q' }).text)).toEqual({ mqtt: { host: 'h"q' }, a: 'x' })
+  })
+
+  it('a template syntax error names the line and never quotes the template text', () => {
+    const e = errorOf(() => render('a = 1\ntoken = "literal-secret-{{CF_TOKEN"\n', { CF_TOKEN: 'x' }))
+    expect(e.message).toMatch(/^line 2: template syntax error/)
+    expect(e.message).not.toContain('literal-secret')
+  })
+
+  it.each([
+    ['an unknown helper', 'a = "{{shout X}}"', /line 1: unknown helper "shout"/],
+    ['an unknown block helper', '{{#repeat X}}a = 1{{/repeat}}', /line 1: unknown block helper "repeat"/],
+    ['a partial', 'a = "{{> secrets}}"', /line 1: partials/],
+    ['lookup (not a value helper here)', 'a = "{{lookup . "X"}}"', /unknown helper "lookup"/],
+  ])('refuses %s', (_label, tpl, re) => {
+    expect(errorOf(() => render(tpl, { X: 'x' })).message).toMatch(re)
+  })
+
+  it('refuses a value right after a backslash in a string', () => {
+    expect(errorOf(() => render('a = "x\\\\{{X}}"', { X: 'v' })).message).toMatch(/backslash/)
+  })
+})
+
+describe('renderConfig: {{file}} and {{credential}}', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'edge-ddns-render-'))
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+  writeFileSync(join(dir, 'cf-token'), 'tok"en\\from-file\n\n')
+  const creds = join(dir, 'creds')
+  rmSync(creds, { recursive: true, force: true })
+  writeFileSync(join(dir, 'plain'), 'plain-value')
+
+  it('reads a secret from a file, trailing newlines trimmed, escaped for the string', () => {
+    const { text, redactor } = render(`token = "{{file "${join(dir, 'cf-token')}"}}"\n`, {})
+    expect(parse(text).token).toBe('tok"en\\from-file')
+    expect(redactor.redact('x tok"en\\from-file x')).toBe('x *** x')
+  })
+
+  it('takes a relative {{file}} path from the config file directory', () => {
+    const { text } = render('token = "{{file "plain"}}"\n', {}, { source: join(dir, 'edge-ddns.toml') })
+    expect(parse(text).token).toBe('plain-value')
+  })
+
+  it('an unreadable file is a config error naming the path and line', () => {
+    const missing = join(dir, 'nope')
+    const e = errorOf(() => render(`a = 1\ntoken = "{{file "${missing}"}}"\n`, {}))
+    expect(e.message).toContain(missing)
+    expect(e.message).toContain('line 2')
+    expect(e.message).toContain('ENOENT')
+  })
+
+  it('reads $CREDENTIALS_DIRECTORY/name (systemd LoadCredential=)', async () => {
+    const { mkdirSync } = await import('node:fs')
+    mkdirSync(creds, { recursive: true })
+    writeFileSync(join(creds, 'cf-token'), 'cred-secret-1\n')
+    const { text, redactor } = render('token = "{{credential "cf-token"}}"\n', { CREDENTIALS_DIRECTORY: creds })
+    expect(parse(text).token).toBe('cred-secret-1')
+    expect(redactor.redact('cred-secret-1')).toBe('***')
+  })
+
+  it('a missing credentials directory or credential is a clear error', () => {
+    expect(errorOf(() => render('t = "{{credential "cf-token"}}"', {})).message).toMatch(
+      /line 1: \{\{credential "cf-token"\}\}: CREDENTIALS_DIRECTORY is not set; systemd sets it when the unit has LoadCredential=cf-token/,
+    )
+    const e = errorOf(() => render('t = "{{credential "other"}}"', { CREDENTIALS_DIRECTORY: creds }))
+    expect(e.message).toContain('cannot read')
+    expect(e.message).toContain('LoadCredential=other')
+  })
+
+  it('refuses a credential name that is a path', () => {
+    expect(errorOf(() => render('t = "{{credential "../etc/shadow"}}"', { CREDENTIALS_DIRECTORY: creds })).message).toMatch(/credential name/)
+  })
+
+  it('a file read error never shows the file content', () => {
+    const e = errorOf(() =>
+      renderConfig('t = "{{file "/x"}}"', {
+        env: {},
+        redactor: new Redactor(),
+        readFile: () => {
+          throw Object.assign(new Error('EACCES: super-secret-content'), { code: 'EACCES' })
+        },
+      }),
+    )
+    expect(e.message).toContain('EACCES')
+    expect(e.message).not.toContain('super-secret-content')
+  })
+})
+
+describe('escapeTomlBasic and TomlScanner', () => {
+  it.each([
+    ['a\\b', 'a\\\\b'],
+    ['"', '\\"'],
+    ['\u0001', '\\u0001'],
+    ['\u007f', '\\u007F'],
+    ['\b\t\n\f\r', '\\b\\t\\n\\f\\r'],
+  ])('escapes %j as %j', (raw, escaped) => {
+    expect(escapeTomlBasic(raw)).toBe(escaped)
+  })
+
+  it.each([
+    ['a = ', 'bare'],
+    ['a = "', 'basic'],
+    ["a = '", 'literal'],
+    ['a = """', 'ml-basic'],
+    ["a = '''", 'ml-literal'],
+    ['a = """x\n""""', 'bare'],
+    ['# "comment', 'comment'],
+    ['# "comment\n', 'bare'],
+    ['a = "x\\"', 'basic'],
+    ["a = '''it's''", 'ml-literal'],
+  ])('after %j the context is %s', (text, ctx) => {
+    const s = new TomlScanner()
+    s.feed(text)
+    expect(s.context).toBe(ctx)
+  })
+})
