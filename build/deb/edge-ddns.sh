@@ -15,7 +15,7 @@ bundle=$prefix/lib/edge-ddns/edge-ddns.mjs
 
 if [ ! -r "$bundle" ]; then
   echo "edge-ddns: cannot read $bundle (is the edge-ddns package installed completely?)" >&2
-  exit 70
+  exit 127
 fi
 
 if [ -n "${EDGE_DDNS_RUNTIME:-}" ]; then

@@ -8,6 +8,8 @@ import type { Table } from './fields.js'
  *
  * A syntax error names the line and column and the parser's reason, never the line itself: that
  * line may hold a substituted secret (or a literal one), and smol-toml quotes it in its message.
+ * Lines count in the rendered text: the template's own numbering unless an `{{#if}}` block or a
+ * value with line breaks outside a string moved them.
  *
  * @param source the config file's path, named in the message; null for a text with no file.
  * @throws ConfigError `<file>, line L, column C: TOML syntax error: <reason>`.

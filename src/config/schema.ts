@@ -213,7 +213,12 @@ function parseDomain(raw: unknown, index: number, opts: ValidateOptions, parseCt
     throw new ConfigError(`${path}.type`, `provider type '${type}' is not supported yet (supported: ${supported})`)
   }
   const def = Object.hasOwn(opts.providers, type) ? opts.providers[type] : undefined
-  if (!def) throw new ConfigError(`${path}.type`, `unknown provider type '${ctx.redactor.redact(type)}' (supported: ${supported})`)
+  if (!def) {
+    // Echo the type only when it looks like one and is no registered secret (a value from the environment may be).
+    const shown = typeRaw.trim()
+    const echo = /^[A-Za-z0-9_-]{1,40}$/.test(shown) && ctx.redactor.redact(shown) === shown ? ` '${shown}'` : ''
+    throw new ConfigError(`${path}.type`, `unknown provider type${echo} (supported: ${supported})`)
+  }
 
   const families = parseIpTypes(raw.ip_types, `${path}.ip_types`)
   const create = optBool(raw, 'create', path) ?? false

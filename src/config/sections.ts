@@ -1,5 +1,6 @@
 import type { ParseCtx } from '../providers/types.js'
 import type { Table } from './fields.js'
+import { parseMqttSection } from '../report/mqtt/config.js'
 
 /**
  * Top-level config sections owned by other modules (`[mqtt]`, `[state]`, `[daemon]`).
@@ -13,4 +14,6 @@ export interface SectionDef<T = unknown> {
 }
 
 /** Every section, one line each. */
-export const sections: SectionDef[] = []
+export const sections: SectionDef[] = [
+  { name: 'mqtt', parse: parseMqttSection },
+]

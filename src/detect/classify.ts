@@ -237,8 +237,8 @@ function hintFor(r: SpecialRange): string {
     return 'the ISP puts this host behind carrier-grade NAT: the public address is not on this box, so use a dns or http source'
   }
   if (r.group === 'private') {
-    return 'use a dns or http source to learn the public address, or allow private addresses in the [detect] address policy for a LAN-only setup'
+    return 'use a dns or http source to learn the public address, or set allow_private = true under [detect] for a LAN-only setup'
   }
-  if (r.group === 'documentation') return 'documentation addresses are accepted only when the [detect] address policy allows them (tests and demos)'
+  if (r.group === 'documentation') return 'documentation addresses are accepted only with allow_documentation = true under [detect] (tests and demos)'
   return 'this address can never be published'
 }

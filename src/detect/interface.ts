@@ -261,7 +261,7 @@ function choose(candidates: Candidate[], name: string, family: Family, policy: A
         family === 4 && skipped.some((s) => s.includes('RFC 6598'))
           ? 'the ISP puts this host behind carrier-grade NAT: the public address is not on this box, so use a dns or http source'
           : family === 4 && skipped.length
-            ? 'this host sits behind NAT: use a dns or http source, or allow private addresses in the [detect] address policy for a LAN-only setup'
+            ? 'this host sits behind NAT: use a dns or http source, or set allow_private = true under [detect] for a LAN-only setup'
             : undefined,
     })
   }

@@ -129,10 +129,8 @@ export async function detectViaNetifd(
   const best = ok.find((a) => specialRange(a, family)?.group !== 'private') ?? ok[0]
   if (best !== undefined) {
     const also = ok.filter((a) => a !== best)
-    return {
-      address: best,
-      notes: [...notes, ...skipped.map((s) => `skipped ${s}`), ...(also.length ? [`also on ${name}: ${also.join(', ')}`] : [])],
-    }
+    const all = [...notes, ...skipped.map((s) => `skipped ${s}`), ...(also.length ? [`also on ${name}: ${also.join(', ')}`] : [])]
+    return all.length ? { address: best, notes: all } : { address: best }
   }
   const what = skipped.length ? `no public ${ipv(family)} address on ${name}: ${skipped.join('; ')}` : `no ${ipv(family)} address on ${name}`
   throw attachNotes(new EdgeError('detect', what, { retryable: true, code: 'NO_ADDRESS' }), notes)

@@ -260,7 +260,7 @@ export async function startBind(keys: BindKey[], zones: BindZone[]): Promise<Bin
       if (child.exitCode !== null || /address in use/i.test(log)) break
       try {
         const res = await udpQuery(port, zones[0]!.name, 'SOA', 100)
-        if (res.rcode === 'NOERROR' && (res.answers?.length ?? 0) > 0) {
+        if (res.flag_aa && (res.answers?.length ?? 0) > 0) {
           ready = true
           break
         }

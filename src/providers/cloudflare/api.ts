@@ -100,6 +100,7 @@ export class CloudflareApi {
     } catch (e) {
       throw toEdgeError(e).withContext('cloudflare')
     }
+    ctx.log.debug(`cloudflare: ${method} ${path}${qs}: HTTP ${res.status}${res.contentType ? ` ${res.contentType}` : ''}, ${res.body.length} bytes`)
     const clean = (s: string): string => ctx.redactor.redact(s)
     const retryAfterSec = parseRetryAfter(res.headers['retry-after'], ctx.now())
 

@@ -277,7 +277,7 @@ async function sendUpdate(s: Rfc2136Settings, send: ExchangeFn, planned: Planned
       throw new EdgeError(err.kind, `${err.message} (answer RCODE ${h.rcodeName})`, { code: err.code, hint: err.hint, retryable: err.retryable, cause: err })
     }
     if (v.record.error !== 0) throw tsigError(v.record.error, h.rcodeName, s, v.verified, v.record, timeSigned)
-    if (h.rcode !== 0) throw rcodeError(h.rcodeName, 'update', s)
+    if (h.rcode !== 0) throw rcodeError(h.rcodeName, 'update', s, planned[0]!.change.ref.fqdn)
   } catch (e) {
     if (e instanceof TsigTimeError) throw new TsigTimeError(`${where}: ${e.message}`, e.serverTime, e.skewSec, e.hint ?? '')
     throw toEdgeError(e).withContext(where)
@@ -316,15 +316,16 @@ function tsigError(
 /**
  * Maps the RCODE of an answer to an error (RFC 1035 section 4.1.1, RFC 2136 section 2.2).
  * @param op `query` for a read, `update` for an UPDATE.
+ * @param name a record of the message, for the update-policy example in the REFUSED hint.
  */
-function rcodeError(rcode: string, op: 'query' | 'update', s: Rfc2136Settings): EdgeError {
+function rcodeError(rcode: string, op: 'query' | 'update', s: Rfc2136Settings, name = `home.${s.zone}`): EdgeError {
   const zone = s.zone
   switch (rcode) {
     case 'REFUSED':
       return op === 'update'
         ? new EdgeError('forbidden', `the server refused the change (REFUSED): key "${s.key.name}" may not update these records of zone ${zone}`, {
             code: rcode,
-            hint: `allow the key in the zone's update-policy, e.g. update-policy { grant ${s.key.name} name home.${zone}. A AAAA; };`,
+            hint: `allow the key in the zone's update-policy, e.g. update-policy { grant ${s.key.name} name ${name}. A AAAA; };`,
           })
         : new EdgeError('forbidden', `the server refused the query (REFUSED)`, {
             code: rcode,

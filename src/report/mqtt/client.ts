@@ -226,7 +226,8 @@ export async function openLink(cfg: MqttConfig, opts: LinkOptions): Promise<Mqtt
     keepalive: cfg.keepaliveSec,
     connectTimeout: opts.connectTimeoutMs,
     reconnectPeriod: opts.reconnectPeriodMs,
-    resubscribe: true,
+    // The session subscribes again itself after each CONNACK.
+    resubscribe: false,
     queueQoSZero: false,
     // mqtt.js's own debug logging stays off whatever DEBUG says.
     log: () => {},
@@ -240,6 +241,7 @@ export async function openLink(cfg: MqttConfig, opts: LinkOptions): Promise<Mqtt
   const connectCbs = new Set<() => void>()
   const errorCbs = new Set<(e: EdgeError) => void>()
   let settled = false
+  let ending: Promise<void> | undefined
   let resolveReady!: () => void
   let rejectReady!: (e: EdgeError) => void
   const ready = new Promise<void>((res, rej) => {
@@ -322,7 +324,7 @@ export async function openLink(cfg: MqttConfig, opts: LinkOptions): Promise<Mqtt
         settled = true
         rejectReady(new EdgeError('transient', `mqtt: connection to ${endpoint} closed before it was ready`))
       }
-      return new Promise<void>((resolve) => {
+      ending ??= new Promise<void>((resolve) => {
         let done = false
         const finish = (): void => {
           if (done) return
@@ -330,20 +332,20 @@ export async function openLink(cfg: MqttConfig, opts: LinkOptions): Promise<Mqtt
           clearTimeout(timer)
           resolve()
         }
-        const timer = setTimeout(() => {
+        const force = (): void => {
           client.end(true, () => finish())
-          // end(true) calls back after the socket is destroyed; make sure we return regardless.
-          setTimeout(finish, 50).unref?.()
-        }, Math.max(0, timeoutMs))
-        timer.unref?.()
-        if (!client.connected) {
+          // end(true) calls back once the socket is destroyed; return regardless.
+          setTimeout(finish, 50)
+        }
+        const timer = setTimeout(force, Math.max(0, timeoutMs))
+        if (!client.connected || timeoutMs <= 0) {
           clearTimeout(timer)
-          client.end(true, () => finish())
-          setTimeout(finish, 50).unref?.()
+          force()
           return
         }
         client.end(false, () => finish())
       })
+      return ending
     },
   }
 }

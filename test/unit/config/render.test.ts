@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parse } from 'smol-toml'
@@ -172,7 +172,8 @@ describe('renderConfig: {{file}} and {{credential}}', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
   writeFileSync(join(dir, 'cf-token'), 'tok"en\\from-file\n\n')
   const creds = join(dir, 'creds')
-  rmSync(creds, { recursive: true, force: true })
+  mkdirSync(creds)
+  writeFileSync(join(creds, 'cf-token'), 'cred-secret-1\n')
   writeFileSync(join(dir, 'plain'), 'plain-value')
 
   it('reads a secret from a file, trailing newlines trimmed, escaped for the string', () => {
@@ -194,10 +195,7 @@ describe('renderConfig: {{file}} and {{credential}}', () => {
     expect(e.message).toContain('ENOENT')
   })
 
-  it('reads $CREDENTIALS_DIRECTORY/name (systemd LoadCredential=)', async () => {
-    const { mkdirSync } = await import('node:fs')
-    mkdirSync(creds, { recursive: true })
-    writeFileSync(join(creds, 'cf-token'), 'cred-secret-1\n')
+  it('reads $CREDENTIALS_DIRECTORY/name (systemd LoadCredential=)', () => {
     const { text, redactor } = render('token = "{{credential "cf-token"}}"\n', { CREDENTIALS_DIRECTORY: creds })
     expect(parse(text).token).toBe('cred-secret-1')
     expect(redactor.redact('cred-secret-1')).toBe('***')

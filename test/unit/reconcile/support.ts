@@ -7,7 +7,7 @@ import { EdgeError } from '../../../src/errors.js'
 import { createHttpClient } from '../../../src/net/http.js'
 import { cloudflare } from '../../../src/providers/cloudflare/index.js'
 import type { Family, ProviderDef, RecordRef } from '../../../src/providers/types.js'
-import { memoryLogger } from '../../../src/report/log.js'
+import { memoryLogger, type LogLevel } from '../../../src/report/log.js'
 import { Redactor } from '../../../src/report/redact.js'
 
 /** Shared builders for the reconcile and Cloudflare tests (not a test file itself). */
@@ -17,10 +17,10 @@ export const noDns: DnsClient = {
   query: () => Promise.reject(new Error('DNS must not be used here')),
 }
 
-/** A Ctx with the real HTTP client, a memory logger at debug level and a fresh redactor. */
-export function makeCtx(opts: { httpMs?: number } = {}): Ctx & { lines: string[]; abort: AbortController } {
+/** A Ctx with the real HTTP client, a memory logger (info level unless asked) and a fresh redactor. */
+export function makeCtx(opts: { httpMs?: number; level?: LogLevel } = {}): Ctx & { lines: string[]; abort: AbortController } {
   const redactor = new Redactor()
-  const log = memoryLogger(redactor, 'debug')
+  const log = memoryLogger(redactor, opts.level ?? 'info')
   const abort = new AbortController()
   const ctx: Ctx = {
     signal: abort.signal,
