@@ -71,7 +71,12 @@ try {
   const read = (p) => readFileSync(p)
   const gz = (buf) => gzipSync(buf, { level: 9 }) // zlib writes no name and mtime 0: like gzip -9n
 
-  put('usr/lib/edge-ddns/edge-ddns.mjs', read(bundle), 0o644)
+  // The launcher picks the runtime, so the bundle's `#!/usr/bin/env node` line becomes a comment of
+  // the same line count: an executable with a node shebang would need a hard dependency on nodejs,
+  // which a Bun-only host does not have.
+  const js = readFileSync(bundle, 'utf8')
+  if (!js.startsWith('#!')) fail(`${bundle} does not start with a #! line; is it the esbuild bundle?`)
+  put('usr/lib/edge-ddns/edge-ddns.mjs', js.replace(/^#![^\n]*/, '// edge-ddns: run through /usr/bin/edge-ddns'), 0o644)
   put('usr/bin/edge-ddns', read(join(here, 'edge-ddns.sh')), 0o755)
   for (const unit of ['edge-ddns.service', 'edge-ddns.timer', 'edge-ddns-daemon.service']) {
     put(`usr/lib/systemd/system/${unit}`, read(join(root, 'systemd', unit)), 0o644)
@@ -216,11 +221,11 @@ function copyright() {
     `Upstream-Name: ${name}`,
     '',
     'Files: *',
-    'Copyright: the edge-ddns authors',
+    `Copyright: ${date.getUTCFullYear()} the edge-ddns authors`,
     'License: Expat',
     '',
     'Files: usr/lib/edge-ddns/edge-ddns.mjs',
-    `Copyright: the edge-ddns authors\n${field(holders)}`,
+    `Copyright: ${date.getUTCFullYear()} the edge-ddns authors\n${field(holders)}`,
     `License: ${licenses.join(' and ')}`,
     `Comment: One file bundled with esbuild from the edge-ddns sources and these packages:\n${field(notes)}`,
     '',

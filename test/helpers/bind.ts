@@ -46,6 +46,8 @@ export interface BindZone {
   records: string[]
   /** Key names granted `zonesub ANY` in the zone's update-policy. */
   grant: string[]
+  /** Further update-policy rules, written as they are (`grant KEY name home.example.test. A AAAA;`). */
+  policy?: string[]
 }
 
 /** One decoded answer record. */
@@ -165,7 +167,7 @@ function keyStatement(k: BindKey): string {
 
 function namedConf(dir: string, port: number, keys: BindKey[], zones: BindZone[]): string {
   const zoneStatements = zones.map((z) => {
-    const grants = z.grant.map((k) => `grant ${k} zonesub ANY;`).join(' ')
+    const grants = [...z.grant.map((k) => `grant ${k} zonesub ANY;`), ...(z.policy ?? [])].join(' ')
     return `zone "${z.name}" { type primary; file "${join(dir, `${z.name}.db`)}"; update-policy { ${grants} }; };`
   })
   return [

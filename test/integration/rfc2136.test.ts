@@ -71,7 +71,13 @@ describe.skipIf(!available)('rfc2136 against BIND 9', () => {
           ],
           grant: [keys.good.name, keys.sha512.name, keys.sha1.name],
         },
-        { name: OTHER, records: ['home IN A 198.51.100.1'], grant: [keys.other.name] },
+        {
+          name: OTHER,
+          records: ['home IN A 198.51.100.1', 'www IN A 198.51.100.3'],
+          grant: [keys.other.name],
+          // The policy the provider README tells users to paste: one name, A and AAAA only.
+          policy: [`grant ${keys.sha512.name} name home.${OTHER}. A AAAA;`],
+        },
       ],
     )
   })
@@ -189,13 +195,23 @@ describe.skipIf(!available)('rfc2136 against BIND 9', () => {
     const { out } = await apply(provider, [[A('home.example.test'), '192.0.2.10']])
     expect(out[0]!.error).toMatchObject({ kind: 'forbidden', code: 'REFUSED', retryable: false })
     expect(out[0]!.error!.message).toMatch(/refused the change \(REFUSED\): key "other-zone-key"/)
-    expect(out[0]!.error!.hint).toMatch(/update-policy/)
+    expect(out[0]!.error!.hint).toContain('update-policy { grant other-zone-key name home.example.test. A AAAA; };')
     expect((await rrset(bind, 'home.example.test', 'A')).values).toEqual(['192.0.2.1'])
     expect(await bind.serial(ZONE)).toBe(before)
     // The same key does work for its own zone.
     const mine = providerFor({ ...entry(['home'], keys.other), zone: OTHER })
     const res = await apply(mine.provider, [[{ fqdn: 'home.other.test', type: 'A', zone: OTHER }, '198.51.100.2']])
     expect(res.out[0]!.status).toBe('updated')
+  })
+
+  it('the README\'s update-policy (one name, A and AAAA) lets the key change that name and no other', async () => {
+    const { provider } = providerFor({ ...entry(['home', 'www'], keys.sha512), zone: OTHER })
+    const home: RecordRef = { fqdn: 'home.other.test', type: 'A', zone: OTHER }
+    const www: RecordRef = { fqdn: 'www.other.test', type: 'A', zone: OTHER }
+    expect((await apply(provider, [[home, '198.51.100.2']])).out[0]!.status).toBe('updated')
+    expect((await apply(provider, [[www, '198.51.100.4']])).out[0]!.error).toMatchObject({ code: 'REFUSED' })
+    expect((await rrset(bind, 'home.other.test', 'A')).values).toEqual(['198.51.100.2'])
+    expect((await rrset(bind, 'www.other.test', 'A')).values).toEqual(['198.51.100.3'])
   })
 
   it('a record changed by someone else after the read is not overwritten (prerequisite fails: NXRRSET)', async () => {

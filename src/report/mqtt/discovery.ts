@@ -281,8 +281,8 @@ export function buildDiscovery(input: DiscoveryInput): DiscoveryMessage[] {
 
 /**
  * The JSON on `<base>/state`: the run's RunSummary (as `--json` prints it) plus
- * - `problems`: one line per failed/missing record and per family whose detection failed
- *   (the text of the problem sensor's `error` attribute);
+ * - `problems`: one line per failed/missing record and, when the run failed, per family whose
+ *   detection failed (the text of the problem sensor's `error` attribute);
  * - `lastChange`: when a record was last updated or created — this run's time if it changed one,
  *   else the value carried by the previous state message (read back from the broker), else absent.
  */
@@ -294,9 +294,10 @@ export interface MqttState extends RunSummary {
 /** Builds the state message of a run. Pure. */
 export function buildState(summary: RunSummary, previous?: { lastChange?: unknown }): MqttState {
   const problems: string[] = []
+  // A family nobody needed (no AAAA record) may fail to detect on a healthy run: not a problem then.
   for (const [fam, label] of [['ipv4', 'IPv4'], ['ipv6', 'IPv6']] as const) {
     const d = summary.detected[fam]
-    if (d?.error !== undefined && d.address === undefined) problems.push(`${label}: ${d.error}`)
+    if (!summary.ok && d?.error !== undefined && d.address === undefined) problems.push(`${label}: ${d.error}`)
   }
   for (const r of summary.records) {
     if (r.status === 'failed' || r.status === 'missing' || (r.status === 'skipped' && r.error !== undefined)) {

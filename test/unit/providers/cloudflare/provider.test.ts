@@ -212,7 +212,7 @@ describe('cloudflare provider: read', () => {
     const ctx = makeCtx()
     const p = provider({ url } as FakeCloudflare, ctx)
     const [c] = await p.read([A('home.example.com')], ctx)
-    expect(c.kind).toBe('failed')
+    expect(c!.kind).toBe('failed')
     const e = (c as { error: EdgeError }).error
     expect(e.kind).toBe('transient')
     expect(e.message).toMatch(/^cloudflare: GET 127\.0\.0\.1:\d+: ECONNREFUSED/)
