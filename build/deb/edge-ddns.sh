@@ -18,12 +18,24 @@ if [ ! -r "$bundle" ]; then
   exit 127
 fi
 
+# Node 20 under --jitless prints "Warning: disabling flag --expose_wasm due to conflicting flags"
+# at every start (WebAssembly needs the JIT); --no-expose-wasm says the same thing without the
+# warning. It is a V8 flag NODE_OPTIONS does not accept, hence here. Bun takes neither.
+start() {
+  runtime=$1
+  shift
+  case "${runtime##*/} ${NODE_OPTIONS:-}" in
+    node*--jitless*) exec "$runtime" --no-expose-wasm "$bundle" "$@" ;;
+  esac
+  exec "$runtime" "$bundle" "$@"
+}
+
 if [ -n "${EDGE_DDNS_RUNTIME:-}" ]; then
-  exec "$EDGE_DDNS_RUNTIME" "$bundle" "$@"
+  start "$EDGE_DDNS_RUNTIME" "$@"
 fi
 for runtime in node nodejs bun; do
   if command -v "$runtime" >/dev/null 2>&1; then
-    exec "$runtime" "$bundle" "$@"
+    start "$runtime" "$@"
   fi
 done
 

@@ -221,6 +221,9 @@ function parseDomain(raw: unknown, index: number, opts: ValidateOptions, parseCt
   }
 
   const families = parseIpTypes(raw.ip_types, `${path}.ip_types`)
+  if (families.includes(6) && !def.capabilities.ipv6) {
+    throw new ConfigError(`${path}.ip_types`, `${type} updates IPv4 only; remove "6"`)
+  }
   const create = optBool(raw, 'create', path) ?? false
   const ttl = raw.ttl === undefined ? undefined : parseTtl(raw.ttl, `${path}.ttl`, def)
 

@@ -129,6 +129,9 @@ export interface ProviderDef<S = unknown> {
    * @throws ConfigError naming the key path (`domains[0].zone`).
    */
   parse(entry: Table, path: string, ctx: ParseCtx): ParsedEntry<S>
-  /** Builds the provider for one entry; must not do I/O. */
-  create(settings: S, opts: { ttl?: number }): Provider
+  /**
+   * Builds the provider for one entry; must not do I/O. `families` are the families the entry
+   * manages (a protocol that deletes what it is not sent, like deSEC's, must preserve the others).
+   */
+  create(settings: S, opts: { ttl?: number; families?: Family[] }): Provider
 }

@@ -80,7 +80,7 @@ async function runEntry(entry: DomainEntry, addresses: Addresses, ctx: Ctx, dryR
   let provider: Provider | undefined
   if (wanted.length > 0) {
     if (ctx.signal.aborted) throw new EdgeError('transient', 'aborted: run deadline reached')
-    provider = entry.def.create(entry.settings, entry.ttl !== undefined ? { ttl: entry.ttl } : {})
+    provider = entry.def.create(entry.settings, { families: entry.families, ...(entry.ttl !== undefined ? { ttl: entry.ttl } : {}) })
     let read: Current[]
     try {
       read = await provider.read(

@@ -2,6 +2,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { bindAvailable, generateKey, startBind } from '../helpers/bind.js'
 import type { BindKey, BindServer } from '../helpers/bind.js'
 import { providerFor, testCtx } from '../unit/providers/rfc2136/support.js'
+import { TsigTimeError } from '../../src/dns/tsig.js'
 import type { Change, Current, Outcome, Provider, RecordRef } from '../../src/providers/types.js'
 
 /**
@@ -236,6 +237,25 @@ describe.skipIf(!available)('rfc2136 against BIND 9', () => {
     const out = await ours.provider.write([{ ref: A('new.example.test'), value: '192.0.2.20', current: current!, create: true }], ctx)
     expect(out[0]!.error).toMatchObject({ kind: 'transient', code: 'YXRRSET' })
     expect((await rrset(bind, 'new.example.test', 'A')).values).toEqual(['192.0.2.99'])
+  })
+
+  it.each([
+    ['an hour behind', -3600, 'behind'],
+    ['ten minutes ahead', 600, 'ahead of'],
+  ] as const)('BC-30: with this host\'s clock %s, BIND answers BADTIME and the error says by how much', async (_what, offsetSec, dir) => {
+    const { provider, net } = providerFor(entry(['home']))
+    const ctx = testCtx(() => Date.now() + offsetSec * 1000)
+    const out = await provider.write([{ ref: A('home.example.test'), value: '192.0.2.10', current: { kind: 'present', values: ['192.0.2.1'] }, create: false }], ctx)
+    const err = out[0]!.error as TsigTimeError
+    expect(err).toBeInstanceOf(TsigTimeError)
+    expect(err).toMatchObject({ kind: 'clock', code: 'BADTIME' })
+    // BIND puts its own time in Other Data; allow a few seconds for the round trip.
+    expect(Math.abs(err.skewSec! + offsetSec)).toBeLessThanOrEqual(3)
+    expect(Math.abs(err.serverTime! - Date.now() / 1000)).toBeLessThanOrEqual(3)
+    expect(err.message).toMatch(new RegExp(`the clock of this host is \\d+ s ${dir} 127\\.0\\.0\\.1:${bind.port}`))
+    expect(err.message).not.toMatch(/did not verify/) // BIND signs its BADTIME answer
+    expect(net.updates()).toBe(1)
+    expect((await rrset(bind, 'home.example.test', 'A')).values).toEqual(['192.0.2.1'])
   })
 
   it.each(['good', 'sha512', 'sha1'] as const)('BIND accepts UPDATEs signed with the %s key and its signed answer verifies', async (k) => {

@@ -79,6 +79,10 @@ export function createRfc2136Provider(s: Rfc2136Settings, opts: { ttl?: number }
 /**
  * Sends one message: UDP unless `tcp`; again over TCP when the UDP answer is truncated
  * (RFC 1035 section 4.2.1); again after a timeout, `ctx.timeouts.dnsRetries` times.
+ *
+ * Sending an UPDATE twice is safe because of its prerequisites: when the first copy was applied
+ * and only its answer was lost, the second fails with NXRRSET/YXRRSET and writes nothing; the
+ * record is then reported failed (transient) and the next run finds it already up to date.
  */
 async function sendMessage(s: Rfc2136Settings, send: ExchangeFn, message: Buffer, ctx: Ctx): Promise<ExchangeResult> {
   let tcp = s.tcp
