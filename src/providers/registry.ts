@@ -1,5 +1,6 @@
 import type { ProviderDef } from './types.js'
 import { cloudflare } from './cloudflare/index.js'
+import { rfc2136 } from './rfc2136/index.js'
 
 /**
  * Every provider type, one line each. Importing a definition must not do I/O or build anything
@@ -8,6 +9,7 @@ import { cloudflare } from './cloudflare/index.js'
  */
 export const providers: Readonly<Record<string, ProviderDef>> = {
   cloudflare: cloudflare as ProviderDef,
+  rfc2136: rfc2136 as ProviderDef,
 }
 
 /**
