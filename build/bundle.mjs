@@ -27,6 +27,20 @@ const noSourceMap = {
   },
 }
 
+/**
+ * mqtt.js (bundled for the MQTT reporter) pulls in readable-stream, a copy of Node's own stream
+ * module (76 KB), worker-timers (browser-only) and debug. On Node and Bun the built-in stream
+ * module is the same API, so those are swapped for Node's module and two tiny stand-ins.
+ */
+const slimMqtt = {
+  name: 'slim-mqtt',
+  setup(b) {
+    b.onResolve({ filter: /^readable-stream$/ }, () => ({ path: 'node:stream', external: true }))
+    b.onResolve({ filter: /^worker-timers$/ }, () => ({ path: join(root, 'build', 'stubs', 'worker-timers.cjs') }))
+    b.onResolve({ filter: /^debug$/ }, () => ({ path: join(root, 'build', 'stubs', 'debug.cjs') }))
+  },
+}
+
 const result = await build({
   entryPoints: [join(root, 'src', 'main.ts')],
   outfile: out,
@@ -42,7 +56,7 @@ const result = await build({
   banner: {
     js: "#!/usr/bin/env node\nimport{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);",
   },
-  plugins: [noSourceMap],
+  plugins: [noSourceMap, slimMqtt],
   define: {
     __EDGE_DDNS_VERSION__: JSON.stringify(pkg.version),
     // The clock-sanity check treats any time before the build as "not synchronised yet" (BC-30).

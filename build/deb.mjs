@@ -10,6 +10,7 @@
 //   /etc/edge-ddns/edge-ddns.toml (0644)       conffile: the dynamic user must read it
 //   /etc/edge-ddns/edge-ddns.env  (0600)       conffile: secrets, read by systemd as root
 //   /usr/share/doc/edge-ddns/                  copyright, changelog.gz, README.md, examples/
+//                                              (edge-ddns.toml, fixed-endpoints.conf.example)
 //   /usr/share/man/man1/edge-ddns.1.gz
 // Needs dpkg-deb (Debian package dpkg). Everything is owned by root (--root-owner-group), so no
 // fakeroot is needed; modes are set explicitly here and do not depend on the umask or the checkout.
@@ -88,6 +89,7 @@ try {
   put(`${doc}/copyright`, copyright(), 0o644)
   put(`${doc}/changelog.gz`, gz(Buffer.from(changelog())), 0o644)
   put(`${doc}/README.md`, read(join(root, 'README.md')), 0o644)
+  put(`${doc}/examples/edge-ddns.toml`, read(join(here, 'edge-ddns.example.toml')), 0o644)
   put(`${doc}/examples/fixed-endpoints.conf.example`, read(join(root, 'systemd', 'fixed-endpoints.conf.example')), 0o644)
   const man = readFileSync(join(here, 'edge-ddns.1'), 'utf8')
     .replace(/^\.TH EDGE-DDNS 1 "" "edge-ddns"/m, `.TH EDGE-DDNS 1 "${date.toISOString().slice(0, 10)}" "edge-ddns ${version}"`)

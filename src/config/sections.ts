@@ -1,6 +1,7 @@
 import type { ParseCtx } from '../providers/types.js'
 import type { Table } from './fields.js'
 import { parseMqttSection } from '../report/mqtt/config.js'
+import { parseDaemonSection, parseStateSection } from '../schedule/config.js'
 
 /**
  * Top-level config sections owned by other modules (`[mqtt]`, `[state]`, `[daemon]`).
@@ -16,4 +17,6 @@ export interface SectionDef<T = unknown> {
 /** Every section, one line each. */
 export const sections: SectionDef[] = [
   { name: 'mqtt', parse: parseMqttSection },
+  { name: 'state', parse: parseStateSection },
+  { name: 'daemon', parse: parseDaemonSection },
 ]

@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -207,7 +207,3 @@ export function mosquittoSubOne(port: number, topic: string): string | undefined
   }
 }
 
-/** Reads a file of the broker's temp dir (a certificate, for a test's config). */
-export function brokerFile(m: Mosquitto, name: string): string {
-  return readFileSync(join(m.dir, name), 'utf8')
-}

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs'
 import net from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import mqtt from 'mqtt'
@@ -67,12 +68,26 @@ async function retained(filter: string): Promise<Map<string, string>> {
   return out
 }
 
-/** A live subscriber recording every message it gets. */
-async function watch(filters: string[]): Promise<{ got: { topic: string; payload: string; retain: boolean }[]; close(): Promise<void> }> {
+/**
+ * A live subscriber recording every message published after it subscribed (the retained messages
+ * sent at subscription are left out: it waits for its own marker before recording).
+ */
+async function watch(filters: string[]): Promise<{ got: { topic: string; payload: string }[]; close(): Promise<void> }> {
   const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${broker.ports.plain}`, { reconnectPeriod: 0 })
-  const got: { topic: string; payload: string; retain: boolean }[] = []
-  c.on('message', (topic, payload, packet) => got.push({ topic, payload: payload.toString('utf8'), retain: packet.retain }))
-  await c.subscribeAsync(filters, { qos: 1 })
+  const got: { topic: string; payload: string }[] = []
+  const marker = `test/marker/${Math.random().toString(16).slice(2)}`
+  let live = false
+  let ready!: () => void
+  const isReady = new Promise<void>((r) => (ready = r))
+  c.on('message', (topic, payload) => {
+    if (topic === marker) {
+      live = true
+      ready()
+    } else if (live) got.push({ topic, payload: payload.toString('utf8') })
+  })
+  await c.subscribeAsync([...filters, marker], { qos: 1 })
+  await c.publishAsync(marker, 'x', { qos: 1 })
+  await isReady
   return { got, close: () => c.endAsync() }
 }
 
@@ -101,8 +116,8 @@ describe.skipIf(!peer.ok)('MQTT reporting against a real mosquitto', () => {
   it('a oneshot run leaves the retained discovery configs, state and availability on the broker', async () => {
     const cfg = cfgFor('plain')
     const ctx = mqttCtx()
-    const run = runFor([HOME_A, HOME_AAAA], sampleSummary())
-    run.summary = sampleSummary()
+    // A failed run (one record updated, one failed, no IPv6) for an agent owning home A and AAAA.
+    const run: RunInput = { summary: sampleSummary(), records: [HOME_A, HOME_AAAA] }
     const res = await publishRun(cfg, run, ctx, { mode: 'oneshot', deviceId: 'aaaaaaaaaaa1', hostname: 'router1' })
     expect(res).toEqual({ ok: true, cleared: [] })
     expect(ctx.lines).toContain(`info: mqtt: published the state and 7 discovery configs to 127.0.0.1:${broker.ports.plain} (edge-ddns/router1)`)
@@ -202,6 +217,20 @@ describe.skipIf(!peer.ok)('MQTT reporting against a real mosquitto', () => {
     expect(state).toMatchObject({ time: '2026-11-29T08:00:00.000Z', lastChange: '2026-11-28T08:00:00.000Z' })
   })
 
+  it('discovery = false and retain = false: only state and availability, not retained', async () => {
+    const cfg = cfgFor('plain', { discovery: false, retain: false })
+    const opts = { mode: 'oneshot' as const, deviceId: 'ccccccccccc4', hostname: 'router-f' }
+    const t = agentTopics(cfg, opts.deviceId, opts.hostname)
+    const w = await watch([t.state, t.availability, t.discoveryFilter])
+    const ctx = mqttCtx()
+    expect(await publishRun(cfg, runFor([HOME_A]), ctx, opts)).toEqual({ ok: true, cleared: [] })
+    await until(() => w.got.length >= 2)
+    await w.close()
+    expect(w.got.map((m) => m.topic).sort()).toEqual([t.availability, t.state])
+    expect(ctx.lines).toContain(`info: mqtt: published the state to 127.0.0.1:${broker.ports.plain} (edge-ddns/router-f)`)
+    expect((await retained('edge-ddns/router-f/#')).size).toBe(0)
+  })
+
   it('password listener: the right password (BC-28 characters) works', async () => {
     const ctx = mqttCtx([TEST_PASSWORD])
     const res = await publishRun(cfgFor('auth', { username: TEST_USER, password: TEST_PASSWORD }), runFor([HOME_A]), ctx, {
@@ -271,6 +300,31 @@ describe.skipIf(!peer.ok)('MQTT reporting against a real mosquitto', () => {
     expect(res.error?.message).toBe('mqtt: cannot read the ca file /nonexistent/ca.pem (ENOENT)')
   })
 
+  it('a CA file without a certificate leaves the broker untrusted', async () => {
+    const bad = `${broker.dir}/not-a-ca.pem`
+    writeFileSync(bad, 'hello\n')
+    const res = await publishRun(cfgFor('tls', { ca: bad }), runFor([HOME_A]), mqttCtx(), { mode: 'oneshot', deviceId: 'eeeeeeeeeee5', hostname: 'tls-pem' })
+    expect(res.error?.message).toMatch(/^mqtt: TLS: the certificate of 127\.0\.0\.1:\d+ is not trusted/)
+  })
+
+  it('a client key that is not PEM is a clear error, and a session with it does not crash', async () => {
+    const bad = `${broker.dir}/not-a-key.pem`
+    writeFileSync(bad, 'hello\n')
+    const extra = { ca: broker.caFile, cert: bad, key: bad }
+    const res = await publishRun(cfgFor('tls', extra), runFor([HOME_A]), mqttCtx(), { mode: 'oneshot', deviceId: 'eeeeeeeeeee6', hostname: 'tls-key' })
+    expect(res.error?.message).toBe('mqtt: TLS: cannot use the [mqtt] ca/cert/key files (ERR_OSSL_PEM_NO_START_LINE)')
+    expect(res.error?.kind).toBe('config')
+    const session = await openMqttSession(cfgFor('tls', { ...extra, connect_timeout: 1 }), mqttCtx(), {
+      deviceId: 'eeeeeeeeeee7',
+      hostname: 'tls-key-daemon',
+      reconnectPeriodMs: 100,
+    })
+    // Several reconnection attempts go by without an uncaught exception.
+    await new Promise((r) => setTimeout(r, 400))
+    expect(session.connected).toBe(false)
+    await session.close()
+  })
+
   it('broker down (closed port) → ok:false, the run ends within the timeouts', async () => {
     const port = await freePort()
     const cfg = parseMqttSection({ url: `mqtt://127.0.0.1:${port}`, connect_timeout: 1, publish_timeout: 1 }, 'mqtt', parseCtx())
@@ -287,9 +341,13 @@ describe.skipIf(!peer.ok)('MQTT reporting against a real mosquitto', () => {
 
   it('a broker that accepts TCP but never answers CONNACK → ok:false within connect_timeout (+ margin)', async () => {
     const sockets = new Set<net.Socket>()
+    let closed = 0
     const hole = net.createServer((s) => {
       sockets.add(s)
       s.on('error', () => {})
+      s.on('close', () => closed++)
+      // Read (and drop) the CONNECT, never answer.
+      s.resume()
     })
     await new Promise<void>((r) => hole.listen(0, '127.0.0.1', () => r()))
     const port = (hole.address() as net.AddressInfo).port
@@ -302,7 +360,7 @@ describe.skipIf(!peer.ok)('MQTT reporting against a real mosquitto', () => {
       expect(res.error?.message).toBe(`mqtt: no answer (CONNACK) from 127.0.0.1:${port} within 1 s`)
       expect(Date.now() - started).toBeLessThan(8000)
       // The connection was given up, not left open.
-      await until(() => [...sockets].every((s) => s.destroyed || s.readableEnded))
+      await until(() => sockets.size > 0 && closed === sockets.size)
     } finally {
       for (const s of sockets) s.destroy()
       await new Promise((r) => hole.close(r))
@@ -336,8 +394,6 @@ describe.skipIf(!peer.ok)('MQTT reporting against a real mosquitto', () => {
 
         // An unchanged run does not publish discovery again.
         const w = await watch([t.discoveryFilter, t.state])
-        w.got.length = 0
-        await until(() => true)
         expect((await session.publishRun(runFor([HOME_A]))).ok).toBe(true)
         await until(() => w.got.some((m) => m.topic === t.state))
         expect(w.got.filter((m) => m.topic.endsWith('/config'))).toEqual([])
@@ -393,8 +449,6 @@ describe.skipIf(!peer.ok)('MQTT reporting against a real mosquitto', () => {
       try {
         expect((await session.publishRun(runFor([HOME_A]))).ok).toBe(true)
         const w = await watch([t.availability])
-        await until(() => w.got.some((m) => m.payload === 'online'))
-        w.got.length = 0
         for (const s of conns) s.destroy()
         conns.clear()
         // The broker publishes the will, then the session reconnects and says online again.
@@ -402,12 +456,30 @@ describe.skipIf(!peer.ok)('MQTT reporting against a real mosquitto', () => {
         await until(() => w.got.some((m) => m.payload === 'online'), 10_000)
         expect(w.got.findIndex((m) => m.payload === 'offline')).toBeLessThan(w.got.findIndex((m) => m.payload === 'online'))
         await w.close()
+        expect(ctx.lines).toContain(`warn: mqtt: lost the connection to 127.0.0.1:${port}; reconnecting every 0.3 s`)
         expect(ctx.lines).toContain(`info: mqtt: connected to 127.0.0.1:${port} again`)
       } finally {
         await session.close()
         for (const s of conns) s.destroy()
         await new Promise((r) => proxy.close(r))
       }
+    })
+
+    it('a session with a bad password says so once and stops reconnecting', async () => {
+      const ctx = mqttCtx(['Wr0ng&Secret#pw'])
+      const session = await openMqttSession(cfgFor('auth', { username: TEST_USER, password: 'Wr0ng&Secret#pw' }), ctx, {
+        deviceId: '44444444444d',
+        hostname: 'daemon-auth',
+        reconnectPeriodMs: 100,
+      })
+      await new Promise((r) => setTimeout(r, 500))
+      expect(session.connected).toBe(false)
+      expect(ctx.lines.filter((l) => l.startsWith('warn: mqtt: not authorised'))).toHaveLength(1)
+      expect(ctx.lines).toContain('error: mqtt: not reconnecting until the config changes')
+      expect(ctx.lines.join('\n')).not.toContain('Wr0ng&Secret#pw')
+      const res = await session.publishRun(runFor([HOME_A]))
+      expect(res.error?.message).toMatch(/^mqtt: not connected to 127\.0\.0\.1:\d+ \(mqtt: not authorised \(bad username or password\)\)/)
+      await session.close()
     })
 
     it('a session to a dead broker opens within connect_timeout, reports not connected, and closes', async () => {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import net from 'node:net'
 import tls from 'node:tls'
-import type { Duplex } from 'node:stream'
+import { PassThrough, type Duplex } from 'node:stream'
 import type { IClientOptions, MqttClient } from 'mqtt'
 import { EdgeError } from '../../errors.js'
 import type { MqttConfig } from './config.js'
@@ -64,6 +64,8 @@ export interface MqttLink {
   onConnect(cb: () => void): () => void
   /** Called with each connection error after `ready` settled (reconnecting links). */
   onError(cb: (e: EdgeError) => void): () => void
+  /** Called each time an accepted connection is lost (not for attempts that never connected). */
+  onClose(cb: () => void): () => void
   /**
    * Sends DISCONNECT (the broker then discards the will) and closes; after `timeoutMs` the socket
    * is destroyed instead. Never rejects.
@@ -180,6 +182,13 @@ export function describeError(err: unknown, endpoint: string, connectTimeoutMs: 
   if (msg === 'connack timeout') {
     return new EdgeError('transient', `mqtt: no answer (CONNACK) from ${endpoint} within ${seconds(connectTimeoutMs)}`)
   }
+  if (typeof code === 'string' && (code.startsWith('ERR_OSSL') || code === 'ERR_TLS_SETUP')) {
+    return new EdgeError('config', `mqtt: TLS: cannot use the [mqtt] ca/cert/key files (${code})`, {
+      code,
+      retryable: false,
+      hint: 'they must be PEM files; cert and key must belong together',
+    })
+  }
   if (/TLS|SSL|certificate/i.test(msg) || (typeof code === 'string' && code.startsWith('ERR_SSL'))) {
     return new EdgeError('auth', `mqtt: TLS: handshake with ${endpoint} failed (${code ?? msg})`, { code, retryable: false })
   }
@@ -202,6 +211,19 @@ export async function openLink(cfg: MqttConfig, opts: LinkOptions): Promise<Mqtt
   const MqttClient = await loadClientClass()
 
   const buildStream = (): Duplex => {
+    try {
+      return openSocket()
+    } catch (err) {
+      // tls.connect throws at once on unusable key material; mqtt.js calls this from a timer when
+      // reconnecting, where a throw would end the process: hand the error over as a stream error.
+      const failed = new PassThrough()
+      const e = err instanceof Error ? err : new Error(String(err))
+      if ((e as NodeJS.ErrnoException).code === undefined) Object.assign(e, { code: 'ERR_TLS_SETUP' })
+      process.nextTick(() => failed.destroy(e))
+      return failed
+    }
+  }
+  const openSocket = (): Duplex => {
     if (cfg.protocol === 'mqtts') {
       const sock = tls.connect({
         host: cfg.host,
@@ -240,6 +262,8 @@ export async function openLink(cfg: MqttConfig, opts: LinkOptions): Promise<Mqtt
   const messageCbs = new Set<(m: ReceivedMessage) => void>()
   const connectCbs = new Set<() => void>()
   const errorCbs = new Set<(e: EdgeError) => void>()
+  const closeCbs = new Set<() => void>()
+  let up = false
   let settled = false
   let ending: Promise<void> | undefined
   let resolveReady!: () => void
@@ -252,6 +276,7 @@ export async function openLink(cfg: MqttConfig, opts: LinkOptions): Promise<Mqtt
   ready.catch(() => {})
 
   client.on('connect', () => {
+    up = true
     if (!settled) {
       settled = true
       resolveReady()
@@ -267,6 +292,11 @@ export async function openLink(cfg: MqttConfig, opts: LinkOptions): Promise<Mqtt
       return
     }
     for (const cb of [...errorCbs]) cb(e)
+  })
+  client.on('close', () => {
+    if (!up) return
+    up = false
+    for (const cb of [...closeCbs]) cb()
   })
   client.on('message', (topic: string, payload: Buffer, packet: { retain?: boolean }) => {
     for (const cb of [...messageCbs]) cb({ topic, payload, retain: packet.retain === true })
@@ -318,6 +348,10 @@ export async function openLink(cfg: MqttConfig, opts: LinkOptions): Promise<Mqtt
     onError(cb) {
       errorCbs.add(cb)
       return () => errorCbs.delete(cb)
+    },
+    onClose(cb) {
+      closeCbs.add(cb)
+      return () => closeCbs.delete(cb)
     },
     end(timeoutMs) {
       if (!settled) {

@@ -334,6 +334,7 @@ export async function openMqttSession(cfg: MqttConfig, ctx: Ctx, opts: SessionOp
   const mem: LinkMemory = { force: true, previousState: undefined, publishedConfigs: new Map() }
   let lastRun: RunInput | undefined
   let lastError: EdgeError | undefined
+  let lost = false
   let closed = false
 
   let link: MqttLink
@@ -364,9 +365,10 @@ export async function openMqttSession(cfg: MqttConfig, ctx: Ctx, opts: SessionOp
     if (closed) return
     mem.force = true
     mem.publishedConfigs?.clear()
-    if (lastError) ctx.log.info(`mqtt: connected to ${endpoint} again`)
+    if (lastError || lost) ctx.log.info(`mqtt: connected to ${endpoint} again`)
     else ctx.log.debug(`mqtt: connected to ${endpoint}`)
     lastError = undefined
+    lost = false
     void serial(() =>
       bounded(
         (async () => {
@@ -378,13 +380,31 @@ export async function openMqttSession(cfg: MqttConfig, ctx: Ctx, opts: SessionOp
       ),
     ).catch((err) => ctx.log.warn(redacted(toEdgeError(err), ctx).message))
   }
+  // Refused credentials (the CONNACK) and unusable TLS files stay wrong until the config changes
+  // (SIGHUP opens a new session): stop trying instead of hammering the broker.
+  let stopped = false
+  const stopIfPermanent = (e: EdgeError): boolean => {
+    const permanent = e.kind === 'config' || (e.kind === 'auth' && typeof e.code === 'number')
+    if (permanent && !stopped) {
+      stopped = true
+      ctx.log.error('mqtt: not reconnecting until the config changes')
+      void link.end(0)
+    }
+    return permanent
+  }
   link.onConnect(onConnected)
+  link.onClose(() => {
+    if (closed) return
+    lost = true
+    ctx.log.warn(`mqtt: lost the connection to ${endpoint}; reconnecting every ${seconds(opts.reconnectPeriodMs ?? 5000)}`)
+  })
   link.onError((e) => {
     if (closed) return
     const error = redacted(e, ctx)
     if (lastError?.message !== error.message) logFailure(cfg, ctx, error)
     else ctx.log.debug(error.message)
     lastError = error
+    stopIfPermanent(error)
   })
   link.onMessage((m) => {
     if (closed) return
@@ -424,8 +444,7 @@ export async function openMqttSession(cfg: MqttConfig, ctx: Ctx, opts: SessionOp
     const error = redacted(toEdgeError(err), ctx)
     if (lastError?.message !== error.message) logFailure(cfg, ctx, error)
     lastError = error
-    if (error.kind === 'auth') ctx.log.error('mqtt: not reconnecting until the config changes')
-    else ctx.log.info(`mqtt: retrying every ${seconds(opts.reconnectPeriodMs ?? 5000)}`)
+    if (!stopIfPermanent(error)) ctx.log.info(`mqtt: retrying every ${seconds(opts.reconnectPeriodMs ?? 5000)}`)
   }
 
   return {

@@ -1,0 +1,217 @@
+import { createHash } from 'node:crypto'
+import type { Ctx } from '../../context.js'
+import { ConfigError, EdgeError, toEdgeError } from '../../errors.js'
+import { keyPath, optStringArray, optUrl, rejectUnknown, reqString, type Table } from '../../config/fields.js'
+import type { Change, Current, Outcome, ParseCtx, ParsedEntry, Provider, ProviderDef, RecordRef } from '../types.js'
+import { GoDaddyApi, type GdRecord, type GdRecordWrite } from './api.js'
+import { normalizeDomain, recordFqdn, relativeName } from './names.js'
+import { accountQueue } from './queue.js'
+
+/**
+ * GoDaddy (Domains API v1) provider: a dness `type = "godaddy"` entry (`domain`, `key`, `secret`,
+ * `records` relative to the domain, `@` the apex) works unchanged. Reads and writes one name and
+ * type at a time on the name-scoped path, so no other record of the domain is ever sent or
+ * replaced. See README.md in this folder.
+ */
+
+/** The default API endpoint (dness's default too). */
+export const GODADDY_BASE_URL = 'https://api.godaddy.com'
+
+/** GoDaddy's smallest TTL: a PUT with less is refused with 422 "must have a minimum value of 600". */
+export const GODADDY_MIN_TTL = 600
+
+/** A validated GoDaddy entry. */
+export interface GoDaddySettings {
+  /** The domain, lower case, no trailing dot (`example.com`). */
+  domain: string
+  key: string
+  secret: string
+  /** Full record names, lower case, no trailing dot, in the order configured, without duplicates. */
+  records: string[]
+  /** API base without a trailing slash (`https://api.godaddy.com`). */
+  baseUrl: string
+  /** `godaddy:<host>:<key fingerprint>`: the queue and state key of the account. */
+  account: string
+}
+
+/** What `read` leaves in `Current.meta` for `write`: the records of the ref's type at its name. */
+export interface GoDaddyMeta {
+  records: GdRecord[]
+}
+
+const KEYS = ['domain', 'key', 'secret', 'records', 'base_url'] as const
+
+/** Visible ASCII only: the credentials go into an HTTP header, where a space or control character breaks it. */
+const HEADER_SAFE = /^[\x21-\x7e]+$/
+
+/**
+ * After these, the entry's remaining calls are not sent in this run: the answer would be the same
+ * (refused credentials, unknown domain, an endpoint that is not the API) or sending more makes it
+ * worse (rate limit, an overloaded or unreachable server). A conflict or an invalid record is
+ * about one record and stops nothing.
+ */
+const STOPPING: ReadonlySet<string> = new Set(['auth', 'forbidden', 'ratelimit', 'notfound', 'transient', 'protocol', 'provider'])
+
+/** First 8 hex digits of the SHA-256 of a credential: names an account without revealing it. */
+export function fingerprint(secret: string): string {
+  return createHash('sha256').update(secret, 'utf8').digest('hex').slice(0, 8)
+}
+
+function parse(t: Table, path: string, ctx: ParseCtx): ParsedEntry<GoDaddySettings> {
+  rejectUnknown(t, KEYS, path)
+  const key = reqString(t, 'key', path)
+  const secret = reqString(t, 'secret', path)
+  ctx.secret(key)
+  ctx.secret(secret)
+  if (!HEADER_SAFE.test(key)) throw new ConfigError(keyPath(path, 'key'), 'contains spaces or control characters, which cannot go into an HTTP header')
+  if (key.includes(':')) throw new ConfigError(keyPath(path, 'key'), 'contains ":", which cannot be told apart from the key/secret separator of the sso-key header')
+  if (!HEADER_SAFE.test(secret)) throw new ConfigError(keyPath(path, 'secret'), 'contains spaces or control characters, which cannot go into an HTTP header')
+
+  const domain = normalizeDomain(reqString(t, 'domain', path), keyPath(path, 'domain'))
+  const raw = optStringArray(t, 'records', path)
+  if (raw === undefined || raw.length === 0) {
+    throw new ConfigError(keyPath(path, 'records'), 'must list at least one record name, relative to domain ("@" for the apex, "home", "*")')
+  }
+  const records: string[] = []
+  raw.forEach((name, i) => {
+    const fqdn = recordFqdn(name, domain, `${keyPath(path, 'records')}[${i}]`)
+    if (records.includes(fqdn)) ctx.warn(`${keyPath(path, 'records')}[${i}]: ${fqdn} is listed twice; it is handled once`)
+    else records.push(fqdn)
+  })
+  const baseUrl = optUrl(t, 'base_url', path) ?? GODADDY_BASE_URL
+  const account = `godaddy:${new URL(baseUrl).host}:${fingerprint(key)}`
+  return { settings: { domain, key, secret, records, baseUrl, account }, names: records, zone: domain, account }
+}
+
+function isMeta(m: unknown): m is GoDaddyMeta {
+  return typeof m === 'object' && m !== null && Array.isArray((m as Partial<GoDaddyMeta>).records)
+}
+
+class GoDaddyProvider implements Provider {
+  private readonly api: GoDaddyApi
+
+  constructor(
+    private readonly s: GoDaddySettings,
+    private readonly ttl: number | undefined,
+  ) {
+    this.api = new GoDaddyApi(s.baseUrl, s.key, s.secret)
+  }
+
+  /** Calls of one account go one at a time (GoDaddy allows 60 a minute per key). */
+  private queued<T>(ctx: Ctx, fn: () => Promise<T>): Promise<T> {
+    return accountQueue(ctx, this.s.account).run(fn, 0, ctx.signal)
+  }
+
+  /**
+   * One `GET …/records/{type}/{name}` per ref; an empty list is `absent`, after one more GET shows
+   * no CNAME at the name (a CNAME is a `conflict`, BC-11). A failed lookup is `failed`, never
+   * `absent` (BC-34), and after an account-wide failure the remaining refs fail with it unsent.
+   */
+  async read(refs: RecordRef[], ctx: Ctx): Promise<Current[]> {
+    const out: Current[] = []
+    let stop: EdgeError | undefined
+    for (const ref of refs) {
+      if (stop) {
+        out.push({ kind: 'failed', error: stop })
+        continue
+      }
+      try {
+        out.push(await this.readOne(ref, ctx))
+      } catch (e) {
+        const error = toEdgeError(e)
+        out.push({ kind: 'failed', error })
+        if (STOPPING.has(error.kind)) stop = error
+      }
+    }
+    return out
+  }
+
+  private async readOne(ref: RecordRef, ctx: Ctx): Promise<Current> {
+    const rel = relativeName(ref.fqdn, this.s.domain)
+    if (rel === undefined) {
+      return { kind: 'failed', error: new EdgeError('config', `godaddy: ${ref.fqdn} is not inside domain ${this.s.domain}`, { retryable: false }) }
+    }
+    const found = await this.queued(ctx, () => this.api.records(ctx, this.s.domain, ref.type, rel))
+    if (found.length > 0) return { kind: 'present', values: found.map((r) => r.data), via: 'api', meta: { records: found } satisfies GoDaddyMeta }
+    const cname = await this.queued(ctx, () => this.api.records(ctx, this.s.domain, 'CNAME', rel))
+    if (cname.length > 0) {
+      return {
+        kind: 'failed',
+        error: new EdgeError('conflict', `godaddy: ${ref.fqdn} is a CNAME (to ${cname.map((r) => r.data).join(', ')}); an ${ref.type} record cannot exist beside it`, {
+          retryable: false,
+          hint: `remove the CNAME at GoDaddy, or take ${ref.fqdn} out of records`,
+        }),
+      }
+    }
+    return { kind: 'absent', via: 'api', meta: { records: [] } satisfies GoDaddyMeta }
+  }
+
+  /**
+   * `PUT …/records/{type}/{name}` with exactly `[{data, ttl}]`: the record's own TTL for an update,
+   * the configured one (else 600) for a create. Only the name-scoped path is ever written.
+   * Changes go one after the other; after an account-wide failure the rest fail unsent.
+   */
+  async write(changes: Change[], ctx: Ctx): Promise<Outcome[]> {
+    const out: Outcome[] = []
+    let stop: EdgeError | undefined
+    for (const ch of changes) {
+      const previous = ch.current.kind === 'present' ? { previous: ch.current.values } : {}
+      if (stop) {
+        out.push({ ref: ch.ref, status: 'failed', value: ch.value, ...previous, error: stop })
+        continue
+      }
+      try {
+        out.push(await this.writeOne(ch, ctx))
+      } catch (e) {
+        const error = toEdgeError(e)
+        out.push({ ref: ch.ref, status: 'failed', value: ch.value, ...previous, error })
+        if (STOPPING.has(error.kind)) stop = error
+      }
+    }
+    return out
+  }
+
+  private async writeOne(ch: Change, ctx: Ctx): Promise<Outcome> {
+    const { ref, value, current } = ch
+    if (current.kind === 'failed') return { ref, status: 'failed', value, error: current.error }
+    if (!isMeta(current.meta)) {
+      throw new EdgeError('internal', `godaddy: ${ref.fqdn} ${ref.type}: change carries no GoDaddy read result (this is a bug in edge-ddns, please report it)`)
+    }
+    const rel = relativeName(ref.fqdn, this.s.domain)
+    if (rel === undefined) throw new EdgeError('config', `godaddy: ${ref.fqdn} is not inside domain ${this.s.domain}`, { retryable: false })
+    const records = current.meta.records
+    let body: GdRecordWrite[]
+    if (current.kind === 'present') {
+      const rec = records[0]
+      if (!rec || records.length !== 1) {
+        throw new EdgeError('conflict', `godaddy: ${ref.fqdn} has ${records.length} ${ref.type} records; edge-ddns updates a name only when it holds one`, { retryable: false })
+      }
+      const ttl = rec.ttl ?? this.ttl
+      body = [{ data: value, ...(ttl !== undefined ? { ttl } : {}) }]
+    } else {
+      if (!ch.create) return { ref, status: 'missing', value }
+      body = [{ data: value, ttl: this.ttl ?? GODADDY_MIN_TTL }]
+    }
+    await this.queued(ctx, () => this.api.replace(ctx, this.s.domain, ref.type, rel, body))
+    return current.kind === 'present' ? { ref, status: 'updated', value, previous: current.values } : { ref, status: 'created', value }
+  }
+}
+
+/** The GoDaddy provider definition (registry entry `godaddy`). */
+export const godaddy: ProviderDef<GoDaddySettings> = {
+  name: 'godaddy',
+  summary: 'GoDaddy DNS through the Domains API v1 (API key + secret)',
+  docs: 'https://developer.godaddy.com/doc/endpoint/domains',
+  keys: [
+    { key: 'domain', required: true, doc: 'the domain at GoDaddy, e.g. example.com' },
+    { key: 'key', required: true, secret: true, doc: 'API key (Production) from https://developer.godaddy.com/keys' },
+    { key: 'secret', required: true, secret: true, doc: "the API key's secret" },
+    { key: 'records', required: true, doc: 'record names relative to domain: @ (apex), home, *; a full name ending in the domain works too' },
+    { key: 'base_url', required: false, doc: `API base URL (default ${GODADDY_BASE_URL})` },
+  ],
+  capabilities: { read: 'api', ipv6: true, dualStackOneRequest: false },
+  // GoDaddy documents no maximum; RFC 2181 section 8 caps a TTL at 2^31 - 1.
+  ttl: { min: GODADDY_MIN_TTL, max: 2147483647 },
+  parse,
+  create: (settings, opts) => new GoDaddyProvider(settings, opts.ttl),
+}

@@ -1,0 +1,193 @@
+import type { Ctx } from '../../context.js'
+import { ConfigError, EdgeError, toEdgeError, type ErrorKind } from '../../errors.js'
+import { keyPath, optUrl, rejectUnknown, reqString, type Table } from '../../config/fields.js'
+import { snippet } from '../../net/http.js'
+import { ok, send, statusError, stopsAccount } from '../push/http.js'
+import { normalizeDomain, parseRecords, parseResolver, relativeName, reqSecret, type ServerAddress } from '../push/names.js'
+import { canonicalAddress, checkChanges, familyOfChange, outcomeOf } from '../push/outcome.js'
+import { readBack, type ReadbackDeps } from '../push/readback.js'
+import type { Change, Current, Outcome, ParseCtx, ParsedEntry, Provider, ProviderDef, RecordRef } from '../types.js'
+
+/**
+ * Namecheap dynamic DNS (`type = "namecheap"`), dness's keys: `domain`, `ddns_password` (the
+ * Dynamic DNS password of the domain, not the account password), `records` (`@` for the domain,
+ * `*` for the wildcard, `sub` for sub.domain), plus `base_url` (dness's, default
+ * https://dynamicdns.park-your-domain.com) and `resolver`.
+ *
+ * One GET per record: `/update?host=<@|*|sub>&domain=<domain>&password=<ddns_password>&ip=<v4>`
+ * (https://www.namecheap.com/support/knowledgebase/article.aspx/29/11/how-to-dynamically-update-the-hosts-ip-with-an-https-request/).
+ * The answer is an `<interface-response>` XML document with HTTP 200 whether or not it worked:
+ * success only when `ErrCount` is 0; otherwise `Err1` says why and is reported as an
+ * authentication or validation error, never retried until the config changes (BC-01). The
+ * document may declare `encoding="utf-16"` while it is UTF-8: the declaration is ignored, the
+ * elements are read as text. IPv4 only (Namecheap's dynamic DNS has no AAAA): the definition says
+ * `capabilities.ipv6 = false`, so `ip_types` with "6" is a config error.
+ */
+
+export const NAMECHEAP_BASE_URL = 'https://dynamicdns.park-your-domain.com'
+const KEYS = ['domain', 'ddns_password', 'records', 'base_url', 'resolver'] as const
+
+/** A validated Namecheap entry. */
+export interface NamecheapSettings {
+  domain: string
+  password: string
+  /** Full record names. */
+  records: string[]
+  /** Base URL without a trailing slash; `/update` is appended. */
+  baseUrl: string
+  resolver?: ServerAddress
+}
+
+/** What an `<interface-response>` says. */
+export interface NamecheapAnswer {
+  errCount: number
+  /** `Err1`, `Err2`, ... texts in order. */
+  errors: string[]
+  /** `ResponseString` texts. */
+  responses: string[]
+  /** The `IP` element: the address Namecheap set. */
+  ip?: string
+}
+
+function xmlText(s: string): string {
+  const cdata = /^\s*<!\[CDATA\[([\s\S]*?)\]\]>\s*$/.exec(s)
+  const raw = cdata ? (cdata[1] as string) : s
+  return raw
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&#(\d+);/g, (_, n: string) => String.fromCodePoint(Number(n)))
+    .replace(/&amp;/g, '&')
+    .trim()
+}
+
+function all(body: string, tag: string): string[] {
+  return [...body.matchAll(new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`, 'gi'))].map((m) => xmlText(m[1] as string))
+}
+
+/**
+ * Reads an `<interface-response>`; undefined when the body is not one (or has no `ErrCount`).
+ * Tolerant on purpose: the XML declaration (and its encoding) is ignored, and NUL bytes of a
+ * UTF-16 body read as UTF-8 are dropped before reading (BC-01).
+ */
+export function parseNamecheapAnswer(body: string): NamecheapAnswer | undefined {
+  const text = body.replace(/^\uFEFF/, '').replace(/\u0000/g, '')
+  if (!/<interface-response[\s>]/i.test(text)) return undefined
+  const count = /<ErrCount>\s*(\d+)\s*<\/ErrCount>/i.exec(text)
+  if (!count) return undefined
+  const errors = [...text.matchAll(/<Err(\d+)>([\s\S]*?)<\/Err\1>/gi)].sort((a, b) => Number(a[1]) - Number(b[1])).map((m) => xmlText(m[2] as string))
+  const ip = all(text, 'IP')[0]
+  return { errCount: Number(count[1]), errors, responses: all(text, 'ResponseString'), ...(ip ? { ip } : {}) }
+}
+
+/** The error kind an `Err1` text means. */
+function kindOf(text: string): ErrorKind {
+  if (/password/i.test(text)) return 'auth'
+  if (/not\s+found|no\s+records?\s+updated|does\s+not\s+exist/i.test(text)) return 'notfound'
+  return 'invalid'
+}
+
+/** The EdgeError of an answer with `ErrCount` > 0 (BC-01: an auth or validation error, not retried). */
+export function namecheapError(a: NamecheapAnswer, host: string): EdgeError {
+  const text = a.errors[0] ?? a.responses[0] ?? `ErrCount ${a.errCount}`
+  const kind = kindOf(text)
+  const hint =
+    kind === 'auth'
+      ? 'ddns_password is the Dynamic DNS password shown under Advanced DNS of the domain, not the account password'
+      : kind === 'notfound'
+        ? 'create the record as an A + Dynamic DNS record at Namecheap first'
+        : undefined
+  return new EdgeError(kind, `namecheap: ${host} answered ErrCount ${a.errCount}: ${text}`, { retryable: false, code: 'ErrCount', ...(hint ? { hint } : {}) })
+}
+
+function parse(t: Table, path: string, ctx: ParseCtx): ParsedEntry<NamecheapSettings> {
+  rejectUnknown(t, KEYS, path)
+  const password = reqSecret(t, 'ddns_password', path, (v) => ctx.secret(v), ctx.warn)
+  const domain = normalizeDomain(reqString(t, 'domain', path), keyPath(path, 'domain'))
+  const records = parseRecords(t, 'records', domain, path, ctx.warn, true)
+  const baseUrl = optUrl(t, 'base_url', path) ?? NAMECHEAP_BASE_URL
+  const resolver = parseResolver(t, path)
+  return {
+    settings: { domain, password, records, baseUrl, ...(resolver ? { resolver } : {}) },
+    names: records,
+    zone: domain,
+    account: `namecheap:${new URL(baseUrl).host}:${domain}`,
+  }
+}
+
+class NamecheapProvider implements Provider {
+  constructor(
+    private readonly s: NamecheapSettings,
+    private readonly deps: { readback?: ReadbackDeps },
+  ) {}
+
+  read(refs: RecordRef[], ctx: Ctx): Promise<Current[]> {
+    return readBack(refs, ctx, { provider: 'namecheap', ...(this.s.resolver ? { resolver: this.s.resolver } : {}) }, this.deps.readback)
+  }
+
+  /** One GET per A change, in order; after refused credentials the rest are not sent. */
+  async write(changes: Change[], ctx: Ctx): Promise<Outcome[]> {
+    const { ok: sendable, failed } = checkChanges(
+      changes,
+      (ch) => (familyOfChange(ch) === 6 ? new ConfigError('', 'namecheap: Namecheap dynamic DNS updates IPv4 (A) records only; remove "6" from ip_types') : undefined),
+      (ch) => new EdgeError('internal', `namecheap: "${ch.value}" is not an IPv4 address (this is a bug in edge-ddns, please report it)`),
+    )
+    const results = new Map<Change, Outcome>(failed)
+    let stop: EdgeError | undefined
+    for (const ch of sendable) {
+      if (stop) {
+        results.set(ch, outcomeOf(ch, { ok: false, error: new EdgeError(stop.kind, `not sent after an earlier answer for this domain: ${stop.message}`, { retryable: stop.retryable, ...(stop.hint ? { hint: stop.hint } : {}) }) }))
+        continue
+      }
+      try {
+        results.set(ch, await this.writeOne(ch, ctx))
+      } catch (e) {
+        const error = toEdgeError(e)
+        results.set(ch, outcomeOf(ch, { ok: false, error }))
+        if (stopsAccount(error)) stop = error
+      }
+    }
+    return changes.map((ch) => results.get(ch) as Outcome)
+  }
+
+  private async writeOne(ch: Change, ctx: Ctx): Promise<Outcome> {
+    const q = new URLSearchParams([
+      ['host', relativeName(ch.ref.fqdn, this.s.domain)],
+      ['domain', this.s.domain],
+      ['password', this.s.password],
+      ['ip', ch.value],
+    ])
+    const res = await send(ctx, 'namecheap', { url: `${this.s.baseUrl}/update?${q.toString()}` })
+    if (!ok(res)) throw statusError('namecheap', res, ctx.now())
+    const a = parseNamecheapAnswer(res.body)
+    if (!a) {
+      throw new EdgeError('protocol', `namecheap: ${res.host} answered ${res.contentType || 'a body'} that is no <interface-response>: ${snippet(res.body)}`, { retryable: true })
+    }
+    if (a.errCount !== 0) throw namecheapError(a, res.host)
+    const warnings = a.ip && canonicalAddress(a.ip) !== canonicalAddress(ch.value) ? [`the service recorded ${a.ip}, not ${ch.value}`] : []
+    return outcomeOf(ch, { ok: true, changed: true, warnings })
+  }
+}
+
+/** Builds the provider for one entry; does no I/O. */
+export function createNamecheapProvider(s: NamecheapSettings, deps: { readback?: ReadbackDeps } = {}): Provider {
+  return new NamecheapProvider(s, deps)
+}
+
+/** The Namecheap provider definition (registry entry `namecheap`). */
+export const namecheap: ProviderDef<NamecheapSettings> = {
+  name: 'namecheap',
+  summary: 'Namecheap dynamic DNS (IPv4 only; success only when ErrCount is 0)',
+  docs: 'https://www.namecheap.com/support/knowledgebase/article.aspx/29/11/how-to-dynamically-update-the-hosts-ip-with-an-https-request/',
+  keys: [
+    { key: 'domain', required: true, doc: 'the domain ("example.com")' },
+    { key: 'ddns_password', required: true, secret: true, doc: 'the Dynamic DNS password (Advanced DNS page of the domain)' },
+    { key: 'records', required: true, doc: 'hosts: "@" for the domain, "*" for the wildcard, "sub" for sub.<domain>' },
+    { key: 'base_url', required: false, doc: `update server (default ${NAMECHEAP_BASE_URL}); /update is appended` },
+    { key: 'resolver', required: false, doc: 'DNS server for the read-back ("127.0.0.1:5353"); default: the zone\'s authoritative servers' },
+  ],
+  capabilities: { read: 'dns', ipv6: false, dualStackOneRequest: false },
+  parse,
+  create: (settings) => createNamecheapProvider(settings),
+}
