@@ -25,11 +25,21 @@ for job in json.load(sys.stdin):
 print(json.dumps(out))
 `
 
+// Debian's python3-jinja2 installs for /usr/bin/python3, which a python3 earlier on PATH (pyenv,
+// a virtualenv) does not see: try the system one first.
+let python = '/usr/bin/python3'
+
 function jinjaPeer(): boolean {
-  try {
-    execFileSync('python3', ['-c', 'import jinja2'], { stdio: 'ignore' })
-    return true
-  } catch {
+  for (const candidate of ['/usr/bin/python3', 'python3']) {
+    try {
+      execFileSync(candidate, ['-c', 'import jinja2'], { stdio: 'ignore' })
+      python = candidate
+      return true
+    } catch {
+      /* try the next one */
+    }
+  }
+  {
     if (process.env.CI) throw new Error('CI is set and python3 with jinja2 is missing (apt-get install python3-jinja2)')
     console.warn('\n*** SKIPPING Home Assistant template tests: python3 with jinja2 is missing (apt-get install python3-jinja2) ***\n')
     return false
@@ -37,7 +47,7 @@ function jinjaPeer(): boolean {
 }
 
 function render(jobs: { template: string; payload: string }[]): string[] {
-  return JSON.parse(execFileSync('python3', ['-c', RENDER], { input: JSON.stringify(jobs), encoding: 'utf8' })) as string[]
+  return JSON.parse(execFileSync(python, ['-c', RENDER], { input: JSON.stringify(jobs), encoding: 'utf8' })) as string[]
 }
 
 const topics = agentTopics({ discoveryPrefix: 'homeassistant' }, '0123456789ab', 'router')

@@ -1,0 +1,142 @@
+import type { Ctx } from '../../context.js'
+import { ConfigError, EdgeError, toEdgeError } from '../../errors.js'
+import { optUrl, rejectUnknown, type Table } from '../../config/fields.js'
+import { basicAuth, fingerprint, ok, send, statusError, stopsAccount, USER_AGENT } from '../push/http.js'
+import { parseHostnames, parseResolver, reqSecret, type ServerAddress } from '../push/names.js'
+import { checkChanges, familyOfChange, outcomeOf } from '../push/outcome.js'
+import { readBack, type ReadbackDeps } from '../push/readback.js'
+import { classifyLine, echoWarnings } from '../dyndns2/protocol.js'
+import type { Change, Current, Outcome, ParseCtx, ParsedEntry, Provider, ProviderDef, RecordRef } from '../types.js'
+
+/**
+ * deSEC dynDNS (`type = "desec"`): keys `token`, `hostname` (one full name or a list, e.g.
+ * `home.example.dedyn.io`), `base_url` (default https://update.dedyn.io) and `resolver`.
+ *
+ * One GET per host carrying both families: `?hostname=<name>&myipv4=<v4>&myipv6=<v6>`
+ * (https://desec.readthedocs.io/en/latest/dyndns/update-api.html). deSEC deletes the record of a
+ * family the request does not name, so a family this write does not change is sent as `preserve`
+ * ("the address on record, if any, will be kept as is"). Authentication is the documented
+ * preferred one: HTTP Basic with the host name as user and the token as password; the token never
+ * goes into the query (deSEC logs URLs). Success is `200 good`; 401 is refused credentials, 403 a
+ * name not eligible for dynDNS, 404 an unknown name, and 429 a rate limit whose `Retry-After` is
+ * kept as `retryAfterSec` for the scheduler (BC-06); after a 429 nothing more is sent this run.
+ */
+
+export const DESEC_BASE_URL = 'https://update.dedyn.io'
+const KEYS = ['token', 'hostname', 'base_url', 'resolver'] as const
+const PRESERVE = 'preserve'
+
+/** A validated deSEC entry. */
+export interface DesecSettings {
+  token: string
+  hosts: string[]
+  baseUrl: string
+  resolver?: ServerAddress
+}
+
+function parse(t: Table, path: string, ctx: ParseCtx): ParsedEntry<DesecSettings> {
+  rejectUnknown(t, KEYS, path)
+  const token = reqSecret(t, 'token', path, (v) => ctx.secret(v), ctx.warn)
+  if (!/^[\x21-\x7e]+$/.test(token)) throw new ConfigError(`${path}.token`, 'contains spaces or control characters; a deSEC token is printable ASCII')
+  const hosts = parseHostnames(t, 'hostname', path, ctx.warn)
+  const baseUrl = optUrl(t, 'base_url', path) ?? DESEC_BASE_URL
+  const resolver = parseResolver(t, path)
+  return {
+    settings: { token, hosts, baseUrl, ...(resolver ? { resolver } : {}) },
+    names: hosts,
+    account: `desec:${new URL(baseUrl).host}:token-${fingerprint(token)}`,
+  }
+}
+
+class DesecProvider implements Provider {
+  constructor(
+    private readonly s: DesecSettings,
+    private readonly deps: { readback?: ReadbackDeps },
+  ) {}
+
+  read(refs: RecordRef[], ctx: Ctx): Promise<Current[]> {
+    return readBack(refs, ctx, { provider: 'desec', ...(this.s.resolver ? { resolver: this.s.resolver } : {}) }, this.deps.readback)
+  }
+
+  async write(changes: Change[], ctx: Ctx): Promise<Outcome[]> {
+    const { ok: sendable, failed } = checkChanges(
+      changes,
+      () => undefined,
+      (ch) => new EdgeError('internal', `desec: "${ch.value}" is not an address for an ${ch.ref.type} record (this is a bug in edge-ddns, please report it)`),
+    )
+    const results = new Map<Change, Outcome>(failed)
+    const byHost = new Map<string, { v4?: Change; v6?: Change }>()
+    for (const ch of sendable) {
+      const e = byHost.get(ch.ref.fqdn) ?? {}
+      if (familyOfChange(ch) === 6) e.v6 = ch
+      else e.v4 = ch
+      byHost.set(ch.ref.fqdn, e)
+    }
+    let stop: EdgeError | undefined
+    for (const [host, f] of byHost) {
+      const mine = [f.v4, f.v6].filter((c): c is Change => c !== undefined)
+      if (stop) {
+        const e = new EdgeError(stop.kind, `not sent after an earlier answer for this token: ${stop.message}`, {
+          retryable: stop.retryable,
+          ...(stop.retryAfterSec !== undefined ? { retryAfterSec: stop.retryAfterSec } : {}),
+          ...(stop.hint ? { hint: stop.hint } : {}),
+        })
+        for (const ch of mine) results.set(ch, outcomeOf(ch, { ok: false, error: e }))
+        continue
+      }
+      try {
+        const q = new URLSearchParams([
+          ['hostname', host],
+          ['myipv4', f.v4?.value ?? PRESERVE],
+          ['myipv6', f.v6?.value ?? PRESERVE],
+        ])
+        const res = await send(ctx, 'desec', {
+          url: `${this.s.baseUrl}/?${q.toString()}`,
+          headers: { authorization: basicAuth(ctx, host, this.s.token), 'user-agent': USER_AGENT },
+        })
+        if (!ok(res)) {
+          const hint =
+            res.status === 429
+              ? 'deSEC allows few dynDNS updates per domain and minute; the next update waits for Retry-After'
+              : res.status === 401
+                ? 'check the token (a deSEC API token of the account that owns the name)'
+                : res.status === 403
+                  ? 'deSEC accepts dynDNS updates only for names eligible for it (usually under dedyn.io)'
+                  : undefined
+          throw statusError('desec', res, ctx.now(), hint)
+        }
+        const v = classifyLine(res.body.split(/\r?\n/)[0] ?? '', { ...(f.v4 ? { v4: f.v4.value } : {}), ...(f.v6 ? { v6: f.v6.value } : {}) }, `desec: ${res.host}`)
+        for (const ch of mine) {
+          results.set(ch, v.ok ? outcomeOf(ch, { ok: true, changed: v.changed, warnings: echoWarnings(v.echoed, familyOfChange(ch), ch.value) }) : outcomeOf(ch, { ok: false, error: v.error }))
+        }
+        if (!v.ok && stopsAccount(v.error)) stop = v.error
+      } catch (err) {
+        const e = toEdgeError(err)
+        for (const ch of mine) results.set(ch, outcomeOf(ch, { ok: false, error: e }))
+        if (stopsAccount(e)) stop = e
+      }
+    }
+    return changes.map((ch) => results.get(ch) as Outcome)
+  }
+}
+
+/** Builds the provider for one entry; does no I/O. */
+export function createDesecProvider(s: DesecSettings, deps: { readback?: ReadbackDeps } = {}): Provider {
+  return new DesecProvider(s, deps)
+}
+
+/** The deSEC provider definition (registry entry `desec`). */
+export const desec: ProviderDef<DesecSettings> = {
+  name: 'desec',
+  summary: 'deSEC dynDNS (v4 and v6 in one request, preserve for the other family, 429 Retry-After)',
+  docs: 'https://desec.readthedocs.io/en/latest/dyndns/update-api.html',
+  keys: [
+    { key: 'token', required: true, secret: true, doc: 'a deSEC token of the account' },
+    { key: 'hostname', required: true, doc: 'the full name to update ("home.example.dedyn.io"), or a list' },
+    { key: 'base_url', required: false, doc: `update server (default ${DESEC_BASE_URL})` },
+    { key: 'resolver', required: false, doc: 'DNS server for the read-back ("127.0.0.1:5353"); default: the zone\'s authoritative servers' },
+  ],
+  capabilities: { read: 'dns', ipv6: true, dualStackOneRequest: true },
+  parse,
+  create: (settings) => createDesecProvider(settings),
+}
