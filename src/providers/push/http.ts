@@ -69,7 +69,8 @@ export async function send(ctx: Ctx, provider: string, req: HttpRequest): Promis
 /**
  * An EdgeError for a non-2xx answer whose body the protocol does not explain:
  * 401 `auth`, 403 `forbidden`, 404 `notfound`, 400/422 `invalid` (all permanent), 429 `ratelimit`
- * with the `Retry-After` seconds (300 when absent), 5xx `transient`, anything else `protocol`.
+ * with the `Retry-After` seconds (300 when absent), 5xx `transient`, anything else `protocol`
+ * (a redirect names its `Location`).
  * The message names the provider, the status, the host and the first line of the body.
  */
 export function statusError(provider: string, res: HttpResponse, nowMs: number, hint?: string): EdgeError {
@@ -90,9 +91,13 @@ export function statusError(provider: string, res: HttpResponse, nowMs: number, 
       const retryAfterSec = parseRetryAfter(res.headers['retry-after'], nowMs) ?? DEFAULT_RATELIMIT_HOLD_SEC
       return new EdgeError('ratelimit', `${what} (retry after ${retryAfterSec} s)`, { ...opts, retryAfterSec })
     }
-    default:
+    default: {
       if (res.status >= 500) return new EdgeError('transient', what, opts)
-      return new EdgeError('protocol', what, { ...opts, retryable: false })
+      // Redirects are not followed (src/net/http.ts): a service that moved says where to.
+      const loc = res.status >= 300 && res.status < 400 ? res.headers.location : undefined
+      const moved = typeof loc === 'string' && loc ? ` (moved to ${loc}; set base_url or server)` : ''
+      return new EdgeError('protocol', `${what}${moved}`, { ...opts, retryable: false })
+    }
   }
 }
 

@@ -88,13 +88,24 @@ describe('dness compatibility', () => {
     expect(warnings).toEqual([])
   })
 
-  it("a godaddy entry is a clear 'not supported yet' config error naming the entry", () => {
-    const e = loadError(`${DNESS_CONF}\n[[domains]]\ntype = "godaddy"\nkey = "gd-key-fake"\nsecret = "gd-secret-fake"\ndomain = "example.com"\nrecords = ["@"]\n`)
-    expect(e.kind).toBe('config')
-    expect(e.path).toBe('domains[2].type')
-    expect(e.message).toMatch(/^domains\[2\]\.type: provider type 'godaddy' is not supported yet/)
-    expect(e.message).not.toContain('gd-key-fake')
-    expect(e.message).not.toContain('gd-secret-fake')
+  it("a dness type not built yet is a clear 'not supported yet' config error naming the entry", () => {
+    const text = `${DNESS_CONF}\n[[domains]]\ntype = "oldsvc"\nkey = "gd-key-fake"\nsecret = "gd-secret-fake"\ndomain = "example.com"\nrecords = ["@"]\n`
+    let e: ConfigError | undefined
+    try {
+      loadConfig({ path: '/etc/dness/dness.conf', env: {}, redactor: new Redactor(), readFile: () => text, planned: ['oldsvc'] })
+    } catch (err) {
+      e = err as ConfigError
+    }
+    expect(e).toBeInstanceOf(ConfigError)
+    expect(e!.path).toBe('domains[2].type')
+    expect(e!.message).toMatch(/^domains\[2\]\.type: provider type 'oldsvc' is not supported yet/)
+    expect(e!.message).not.toContain('gd-key-fake')
+    expect(e!.message).not.toContain('gd-secret-fake')
+  })
+
+  it('a dness godaddy entry loads unchanged', () => {
+    const { config } = load(`${DNESS_CONF}\n[[domains]]\ntype = "godaddy"\nkey = "gd-key-fake"\nsecret = "gd-secret-fake"\ndomain = "example.com"\nrecords = ["@"]\n`)
+    expect(config.domains[2]!.records).toEqual([{ fqdn: 'example.com', type: 'A', zone: 'example.com' }])
   })
 
   it('an empty dness.conf gives the defaults (dness: opendns first, info)', () => {
