@@ -2,6 +2,13 @@ import type { ProviderDef } from './types.js'
 import { cloudflare } from './cloudflare/index.js'
 import { godaddy } from './godaddy/index.js'
 import { porkbun } from './porkbun/index.js'
+import { desec } from './desec/index.js'
+import { duckdns } from './duckdns/index.js'
+import { dyndns2 } from './dyndns2/index.js'
+import { dynu } from './dynu/index.js'
+import { he } from './he/index.js'
+import { namecheap } from './namecheap/index.js'
+import { noip } from './noip/index.js'
 import { rfc2136 } from './rfc2136/index.js'
 
 /**
@@ -14,10 +21,17 @@ export const providers: Readonly<Record<string, ProviderDef>> = {
   rfc2136: rfc2136 as ProviderDef,
   godaddy: godaddy as ProviderDef,
   porkbun: porkbun as ProviderDef,
+  namecheap: namecheap as ProviderDef,
+  he: he as ProviderDef,
+  noip: noip as ProviderDef,
+  dynu: dynu as ProviderDef,
+  dyndns2: dyndns2 as ProviderDef,
+  duckdns: duckdns as ProviderDef,
+  desec: desec as ProviderDef,
 }
 
 /**
- * dness provider types not built yet: a dness.conf naming one gets a clear config error
- * (the providers issue adds them), never a crash.
+ * dness provider types not built yet: a dness.conf naming one gets a clear config error, never a
+ * crash. Every dness type is built now; the list stays for types a future dness adds.
  */
-export const PLANNED_DNESS_TYPES: readonly string[] = ['namecheap', 'he', 'noip', 'dynu']
+export const PLANNED_DNESS_TYPES: readonly string[] = []
