@@ -2,13 +2,15 @@
 #
 # Runs functions of openwrt/files/edge-ddns.init the way /etc/rc.common would, with stand-ins for
 # what rc.common and procd.sh define (procd_*, start) and for the commands that change the router
-# (logger, mkdir, chown, chmod, rm). Each stand-in records its call as one line of $CALLS: its
-# name, then each argument, separated by tabs. uci comes from PATH (stand-ins/uci).
+# or wait (logger, mkdir, chown, chmod, rm, sleep). Each stand-in records its call as one line of
+# $CALLS: its name, then each argument, separated by tabs. uci, ubus and jsonfilter come from PATH
+# (stand-ins/).
 #
 # Usage: sh harness.sh FUNCTION...   (e.g. start_service, reload_service, trigger)
 # Environment: INIT (the init script), CALLS (the record file); optional TEST_PASSWD, TEST_UJAIL,
-# TEST_SECCOMP, TEST_DECLARED, TEST_STATE_DIR (router paths pointed at the test's files) and
-# TEST_RUNNING (1: procd_running says the instance runs).
+# TEST_SECCOMP, TEST_DECLARED, TEST_STATE_DIR (router paths pointed at the test's files),
+# TEST_SETTLE, TEST_RUNNING (1: procd_running says the instance runs) and TEST_PID (the
+# instance's PID in the ubus stand-in's answer).
 
 harness_record() {
 	{
@@ -39,11 +41,15 @@ start() {
 	harness_record start "$@"
 	start_service "$@"
 }
+# rc.common's, called while the init script is sourced; not a call under test.
+extra_command() { :; }
 logger() { harness_record logger "$@"; }
 mkdir() { harness_record mkdir "$@"; }
 chown() { harness_record chown "$@"; }
 chmod() { harness_record chmod "$@"; }
 rm() { harness_record rm "$@"; }
+# The init script's waits are recorded, not waited.
+sleep() { harness_record sleep "$@"; }
 
 # shellcheck source=/dev/null # the init script under test, named by the test
 . "$INIT"
@@ -56,6 +62,7 @@ rm() { harness_record rm "$@"; }
 	EDGE_DDNS_SECCOMP=${TEST_SECCOMP:-$EDGE_DDNS_SECCOMP}
 	EDGE_DDNS_DECLARED=${TEST_DECLARED:-$EDGE_DDNS_DECLARED}
 	EDGE_DDNS_STATE_DIR=${TEST_STATE_DIR:-$EDGE_DDNS_STATE_DIR}
+	EDGE_DDNS_SETTLE=${TEST_SETTLE:-$EDGE_DDNS_SETTLE}
 }
 
 for harness_action in "$@"; do

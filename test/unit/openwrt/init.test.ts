@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, symlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -72,7 +72,7 @@ describe('openwrt/files/edge-ddns.init', () => {
     expect(text).toMatch(/^\tSTART=95$/m)
     expect(text).toMatch(/^\tSTOP=10$/m)
     expect(text).toMatch(/^\tUSE_PROCD=1$/m)
-    expect(text).toMatch(/^\tEXTRA_COMMANDS="trigger"$/m)
+    expect(text).toMatch(/^extra_command "trigger" "Ask the running daemon for a cycle now \(SIGUSR1\)"$/m)
   })
 
   describe.each(shells())('under $name', (shell) => {
@@ -225,6 +225,44 @@ describe('openwrt/files/edge-ddns.init', () => {
     it('trigger: SIGUSR1 to the instance through procd', () => {
       const r = router({ runtimes: ['node'] })
       expect(r.init(shell, ['trigger']).calls).toEqual([c('procd_send_signal', 'edge-ddns', '*', 'USR1')])
+    })
+
+    describe('a signal waits until the instance is 10 s old (before that, Node would open its inspector on SIGUSR1)', () => {
+      it('trigger to an instance started just now: sleeps the rest of the 10 s first', () => {
+        const r = router({ runtimes: ['node'] })
+        const young = spawn('sleep', ['30'], { stdio: 'ignore' })
+        try {
+          const { calls } = r.init(shell, ['trigger'], { TEST_PID: String(young.pid) })
+          expect(calls).toHaveLength(2)
+          expect(calls[0]!.name).toBe('sleep')
+          expect(['9', '10']).toContain(calls[0]!.args[0])
+          expect(calls[1]).toEqual(c('procd_send_signal', 'edge-ddns', '*', 'USR1'))
+        } finally {
+          young.kill()
+        }
+      })
+
+      it('reload (SIGHUP) to an instance started just now waits too', () => {
+        const r = router({ runtimes: ['node'] })
+        r.init(shell, ['start_service'])
+        const young = spawn('sleep', ['30'], { stdio: 'ignore' })
+        try {
+          const { calls } = r.init(shell, ['reload_service'], { TEST_RUNNING: '1', TEST_PID: String(young.pid) })
+          expect(calls.map((x) => x.name)).toEqual(['procd_running', 'sleep', 'procd_send_signal'])
+          expect(calls[2]).toEqual(c('procd_send_signal', 'edge-ddns', '*', 'HUP'))
+        } finally {
+          young.kill()
+        }
+      })
+
+      it.each([
+        ['older than the wait (PID 1, settle 1 s)', { TEST_PID: '1', TEST_SETTLE: '1' }],
+        ['whose PID is gone', { TEST_PID: '999999999' }],
+        ['not running (procd lists no instance)', {}],
+      ])('trigger to an instance %s: no wait', (_label, env) => {
+        const r = router({ runtimes: ['node'] })
+        expect(r.init(shell, ['trigger'], env).calls).toEqual([c('procd_send_signal', 'edge-ddns', '*', 'USR1')])
+      })
     })
 
     it('service_triggers: the UCI reload trigger only, no interface trigger (the hotplug hook is the WAN path)', () => {

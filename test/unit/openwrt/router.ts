@@ -12,7 +12,9 @@ export const INIT = join(FILES, 'edge-ddns.init')
 export const HOTPLUG = join(FILES, 'edge-ddns.hotplug')
 export const LAUNCHER = join(FILES, 'edge-ddns.sh')
 const HARNESS = join(ROOT, 'test', 'unit', 'openwrt', 'harness.sh')
-const UCI_STAND_IN = join(ROOT, 'test', 'unit', 'openwrt', 'stand-ins', 'uci')
+const STAND_INS = join(ROOT, 'test', 'unit', 'openwrt', 'stand-ins')
+/** The stand-ins for OpenWrt's commands, put in the isolated PATH. */
+export const STAND_IN_NAMES = ['uci', 'ubus', 'jsonfilter']
 
 /** Finds an executable in PATH, or null. */
 export function which(name: string): string | null {
@@ -69,7 +71,7 @@ export function parseCalls(text: string): Call[] {
 }
 
 /** Host commands the scripts run besides the stand-ins, linked into the isolated PATH. */
-const HOST_TOOLS = ['readlink', 'cat', 'mv', 'sleep', 'date']
+const HOST_TOOLS = ['readlink', 'cat', 'mv', 'sleep', 'date', 'sed']
 
 export interface RouterOptions {
   /** Runtimes in PATH, each a symlink to a binary elsewhere (so resolving the link shows). */
@@ -127,9 +129,10 @@ export class FakeRouter {
     this.declared = join(this.dir, 'edge-ddns.declared')
     this.real = { node: join(this.dir, 'opt', 'node-v20', 'bin', 'node'), bun: join(this.dir, 'opt', 'bun-1.2', 'bun') }
     for (const r of opts.runtimes ?? []) this.addRuntime(r)
-    const uciPath = join(this.bin, 'uci')
-    copyFileSync(UCI_STAND_IN, uciPath)
-    chmodSync(uciPath, 0o755)
+    for (const name of STAND_IN_NAMES) {
+      copyFileSync(join(STAND_INS, name), join(this.bin, name))
+      chmodSync(join(this.bin, name), 0o755)
+    }
     for (const t of HOST_TOOLS) {
       const p = which(t)
       if (p) symlinkSync(p, join(this.bin, t))

@@ -10,7 +10,7 @@ const SHELL_FILES = [
   join(FILES, 'edge-ddns.hotplug'),
   join(FILES, 'edge-ddns.sh'),
   join(ROOT, 'test', 'unit', 'openwrt', 'harness.sh'),
-  join(ROOT, 'test', 'unit', 'openwrt', 'stand-ins', 'uci'),
+  ...['uci', 'ubus', 'jsonfilter'].map((n) => join(ROOT, 'test', 'unit', 'openwrt', 'stand-ins', n)),
 ]
 
 /** The postinst body of the Makefile, as the shell sees it (make's $$ is the shell's $). */
