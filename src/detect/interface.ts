@@ -100,8 +100,16 @@ export function parseIfInet6(text: string): Inet6Row[] {
 }
 
 function errCode(e: unknown): string | undefined {
-  const x = e as { code?: string; info?: { code?: string } }
-  // os.networkInterfaces() throws ERR_SYSTEM_ERROR with the libuv code in `info.code`.
+  const x = e as { code?: string; errno?: number; info?: { code?: string; errno?: number } }
+  // os.networkInterfaces() throws ERR_SYSTEM_ERROR with the libuv code in `info.code`; for some
+  // errors libuv has no name, and Node 20 then says "Unknown system error 97" with only the errno
+  // (seen under RestrictAddressFamilies= without AF_NETLINK): map the number back to its name.
+  const errno = x.info?.errno ?? x.errno
+  if (typeof errno === 'number') {
+    const n = Math.abs(errno)
+    const named = Object.entries(os.constants.errno).find(([, v]) => v === n)?.[0]
+    if (named) return named
+  }
   return x.info?.code ?? x.code
 }
 

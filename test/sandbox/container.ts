@@ -144,8 +144,13 @@ export async function boot(rootfs: string, machine: string, binds: Bind[], timeo
   }
 
   const exec = (cmd: string[], ms = 120_000) => run('nsenter', ['-t', String(pid), '-a', 'env', '-i', PATH, ...cmd], ms)
-  const left = Math.max(1000, deadline - Date.now())
-  const state = await exec(['systemctl', 'is-system-running', '--wait'], left)
+  // systemctl fails with "Failed to connect to bus" until PID 1 has opened /run/systemd/private.
+  let state: ExecResult = { code: null, stdout: '', stderr: '' }
+  while (Date.now() < deadline && !exited) {
+    state = await exec(['systemctl', 'is-system-running', '--wait'], Math.max(1000, deadline - Date.now()))
+    if (state.stdout.trim() !== '') break
+    await sleep(100)
+  }
   const s = state.stdout.trim()
   if (s !== 'running' && s !== 'degraded') {
     await kill()

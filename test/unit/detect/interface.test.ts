@@ -206,6 +206,24 @@ describe('BC-35: enumeration refused by a sandbox', () => {
     expect(e.hint).toMatch(/RestrictAddressFamilies/)
   })
 
+  it('BC-35: Node 20\'s real shape under RestrictAddressFamilies (errno 97 without a libuv name) is a sandbox error', () => {
+    // What os.networkInterfaces() throws in a unit without AF_NETLINK, as seen under systemd-nspawn.
+    const real: InterfaceReaders = {
+      networkInterfaces: () => {
+        throw Object.assign(new Error('A system error occurred: uv_interface_addresses returned Unknown system error 97 (Unknown system error 97)'), {
+          code: 'ERR_SYSTEM_ERROR',
+          errno: 97,
+          info: { errno: 97, code: 'Unknown system error 97', message: 'Unknown system error 97', syscall: 'uv_interface_addresses' },
+        })
+      },
+      readIfInet6: () => null,
+    }
+    const e = failure(() => detectViaInterface(eth0, 4, DOCS, real))
+    expect(e.kind).toBe('sandbox')
+    expect(e.code).toBe('EAFNOSUPPORT')
+    expect(e.hint).toMatch(/AF_NETLINK/)
+  })
+
   it('BC-35: an empty enumeration (not even loopback) is a sandbox error, not "no address"', () => {
     const e = failure(() => detectViaInterface(eth0, 4, DOCS, readers({})))
     expect(e.kind).toBe('sandbox')
