@@ -10,9 +10,16 @@ import { EXIT, exitCodeForKind } from '../report/exit.js'
 import { BUILD_TIME_MS, VERSION } from '../version.js'
 import { parseCliArgs, USAGE, type Args } from './args.js'
 import { readEnvFile } from './envfile.js'
+import { providers } from '../providers/registry.js'
+import { providerText } from '../providers/table.js'
 import { checkCommand } from './check.js'
 import { detectCommand } from './detect.js'
 import { runCommand } from './run.js'
+import { daemonCommand, EarlySignals } from './daemon.js'
+import { statusCommand } from './status.js'
+import { triggerCommand } from './trigger.js'
+import { systemClock, type Clock } from '../schedule/clock.js'
+import { processPort, type ProcessPort } from '../schedule/signals.js'
 
 /** What the CLI talks to; the real process in main.ts, buffers in tests. */
 export interface Io {
@@ -24,17 +31,34 @@ export interface Io {
   /** Milliseconds since the epoch. */
   now(): number
   fileExists(path: string): boolean
+  /** Signals, pid and kill for `daemon` and `trigger`; default the real process. */
+  proc?: ProcessPort
+  /** The daemon's clock; default `now` above with real timers. */
+  clock?: Clock
 }
 
-/** Everything a command needs once the config is loaded. */
-export interface CommandEnv {
+/** What every command gets once the config is loaded. */
+export interface BaseEnv {
   args: Args
   config: Config
-  ctx: Ctx
   io: Io
   /** Lines the config stage wants the user to see (`check` prints them). */
   warnings: string[]
   rendered: string
+  /** The config file in use (null: none). */
+  path: string | null
+  /** Reads the config again as at start (the env file too): the daemon's SIGHUP. Throws ConfigError. */
+  reload(): Config
+  /** The daemon's clock. */
+  clock: Clock
+  proc: ProcessPort
+  /** Signals caught since start (daemon only). */
+  early?: EarlySignals
+}
+
+/** Everything a networked command (run, plan, detect) needs. */
+export interface CommandEnv extends BaseEnv {
+  ctx: Ctx
 }
 
 /**
@@ -60,18 +84,29 @@ export async function main(io: Io): Promise<number> {
     io.stdout(`${VERSION}\n`)
     return EXIT.OK
   }
+  if (args.command === 'providers') {
+    // From the registry alone: no config, no network.
+    io.stdout(providerText(providers))
+    return EXIT.OK
+  }
   if (args.logLevel) log.setLevel(args.logLevel)
+  const proc = io.proc ?? processPort
+  // First thing for the daemon: until a SIGUSR1 listener exists, Node opens its inspector on one.
+  const early = args.command === 'daemon' ? new EarlySignals(proc) : undefined
   try {
-    return await withConfig(args, io, log, redactor)
+    return await withConfig(args, io, log, redactor, proc, early)
   } catch (e) {
     const err = toEdgeError(e)
     log.error(err.hint ? `${err.message} (${err.hint})` : err.message)
     return exitCodeForKind(err.kind)
+  } finally {
+    early?.dispose()
   }
 }
 
-async function withConfig(args: Args, io: Io, log: Logger, redactor: Redactor): Promise<number> {
-  const env = args.envFile ? { ...readEnvFile(args.envFile), ...io.env } : io.env
+async function withConfig(args: Args, io: Io, log: Logger, redactor: Redactor, proc: ProcessPort, early: EarlySignals | undefined): Promise<number> {
+  const readEnv = (): Record<string, string | undefined> => (args.envFile ? { ...readEnvFile(args.envFile), ...io.env } : io.env)
+  const env = readEnv()
   const path = findConfigPath(args.config, env, io.fileExists)
   const { config, warnings, rendered } = loadConfig({ path, env, redactor })
   if (!args.logLevel && config.logLevel) log.setLevel(config.logLevel)
@@ -79,6 +114,18 @@ async function withConfig(args: Args, io: Io, log: Logger, redactor: Redactor): 
   else log.debug('config: none found; detecting and printing the WAN address only')
   for (const w of warnings) log.warn(`config: ${w}`)
   if (args.command === 'check') return checkCommand(config, rendered, warnings, io, redactor)
+
+  const clock: Clock = io.clock ?? { now: io.now, sleep: systemClock.sleep }
+  const reload = (): Config => {
+    const next = loadConfig({ path, env: readEnv(), redactor })
+    for (const w of next.warnings) log.warn(`config: ${w}`)
+    if (!args.logLevel) log.setLevel(next.config.logLevel ?? 'info')
+    return next.config
+  }
+  const base: BaseEnv = { args, config, io, warnings, rendered, path, reload, clock, proc, ...(early ? { early } : {}) }
+  if (args.command === 'status') return statusCommand(base, log)
+  if (args.command === 'trigger') return triggerCommand(base, log)
+  if (args.command === 'daemon') return daemonCommand(base, log, redactor)
 
   // A router without a real-time clock boots in 1970: TLS and TSIG would fail in confusing ways,
   // so nothing is sent until NTP has set the clock (BC-30).
@@ -98,7 +145,7 @@ async function withConfig(args: Args, io: Io, log: Logger, redactor: Redactor): 
     now: io.now,
     timeouts,
   }
-  const cmdEnv: CommandEnv = { args, config, ctx, io, warnings, rendered }
+  const cmdEnv: CommandEnv = { ...base, ctx }
   try {
     if (args.command === 'detect') return await detectCommand(cmdEnv)
     return await runCommand(cmdEnv, args.command === 'plan')

@@ -3,7 +3,7 @@ import { UsageError } from '../errors.js'
 import { LOG_LEVELS, type LogLevel } from '../report/log.js'
 
 /** The commands `edge-ddns` knows. `run` is the default. */
-export const COMMANDS = ['run', 'plan', 'detect', 'check'] as const
+export const COMMANDS = ['run', 'plan', 'detect', 'check', 'daemon', 'trigger', 'status', 'providers'] as const
 export type Command = (typeof COMMANDS)[number]
 
 /** The parsed command line. */
@@ -16,6 +16,10 @@ export interface Args {
   help: boolean
   version: boolean
   mqttRequired: boolean
+  /** `--state-dir`: where the state file and the daemon's pid file live. */
+  stateDir?: string
+  /** `run --force`: ignore the state for one run (every record is read; results are still recorded). */
+  force: boolean
 }
 
 export const USAGE = `Usage: edge-ddns [command] [options]
@@ -25,6 +29,11 @@ Commands:
   plan      dry run: read every record and print what would change; writes nothing
   detect    ask every configured address source and print each answer
   check     validate the config and print it with secrets as ***
+  daemon    run a cycle every [daemon] interval (default 5m); SIGUSR1 or 'trigger' runs one now,
+            SIGHUP reloads the config, SIGTERM stops
+  trigger   ask the running daemon for a cycle now (through its pid file in the state directory)
+  status    print the state: per record its value, last change, last verify and hold-offs
+  providers list every provider type with its keys (* = required)
 
 Options:
   -c, --config PATH      config file (else $EDGE_DDNS_CONFIG, else /etc/edge-ddns/edge-ddns.toml if present)
@@ -33,6 +42,10 @@ Options:
   -l, --log-level LEVEL  debug, info, warn or error (overrides [log] level)
       --json             print the run summary as JSON on stdout
       --mqtt-required    count a failed MQTT publish as a failure (exit 1)
+  -s, --state-dir DIR    state directory (else [state] dir, else $STATE_DIRECTORY; the daemon,
+                         status and trigger default to /var/lib/edge-ddns, /tmp/edge-ddns on OpenWrt);
+                         run keeps state only when one of these is set
+  -f, --force            run: ignore the state once and read every record (results are recorded)
   -h, --help             this text
   -V, --version          print the version
 
@@ -56,6 +69,8 @@ export function parseCliArgs(argv: string[]): Args {
         'log-level': { type: 'string', short: 'l' },
         json: { type: 'boolean' },
         'mqtt-required': { type: 'boolean' },
+        'state-dir': { type: 'string', short: 's' },
+        force: { type: 'boolean', short: 'f' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'V' },
       },
@@ -69,6 +84,8 @@ export function parseCliArgs(argv: string[]): Args {
   if (!(COMMANDS as readonly string[]).includes(cmd)) {
     throw new UsageError(`unknown command '${cmd}' (commands: ${COMMANDS.join(', ')})`)
   }
+  if (values.force && cmd !== 'run') throw new UsageError(`--force applies to run only, not ${cmd}`)
+  if (values['state-dir'] === '') throw new UsageError('--state-dir needs a directory')
   const level = values['log-level']
   if (level !== undefined && !(LOG_LEVELS as readonly string[]).includes(level.toLowerCase())) {
     throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`)
@@ -82,5 +99,7 @@ export function parseCliArgs(argv: string[]): Args {
     help: values.help ?? false,
     version: values.version ?? false,
     mqttRequired: values['mqtt-required'] ?? false,
+    ...(values['state-dir'] !== undefined ? { stateDir: values['state-dir'] } : {}),
+    force: values.force ?? false,
   }
 }

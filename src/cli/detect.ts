@@ -22,7 +22,7 @@ export async function detectCommand({ config, ctx, io, args }: CommandEnv): Prom
         ...(a.notes?.length ? { notes: a.notes } : {}),
       })),
     }))
-    io.stdout(`${ctx.redactor.redact(JSON.stringify(out, null, 2))}\n`)
+    io.stdout(`${ctx.redactor.json(out)}\n`)
   } else {
     for (const f of families) {
       const r = found[f]
@@ -30,8 +30,8 @@ export async function detectCommand({ config, ctx, io, args }: CommandEnv): Prom
       for (const a of r?.attempts ?? []) {
         const mark = r?.source === a.source && a.address === r?.address ? '*' : ' '
         const what = a.address ?? `failed: ${a.error?.message ?? 'no address'}`
-        io.stdout(`${mark} ${label}  ${a.source.padEnd(24)} ${what}\n`)
-        for (const n of a.notes ?? []) io.stdout(`         ${n}\n`)
+        io.stdout(ctx.redactor.redact(`${mark} ${label}  ${a.source.padEnd(24)} ${what}\n`))
+        for (const n of a.notes ?? []) io.stdout(ctx.redactor.redact(`         ${n}\n`))
       }
       if (!r?.attempts.length) io.stdout(`  ${label}  (no source configured)\n`)
     }

@@ -1,55 +1,77 @@
-import type { Config } from '../config/types.js'
-import { detectAddresses } from '../detect/select.js'
 import type { Addresses } from '../detect/types.js'
 import type { Family, OutcomeStatus } from '../providers/types.js'
-import { reconcile, type EntryResult } from '../reconcile/apply.js'
-import { EXIT, exitCodeForRun } from '../report/exit.js'
-import { detectedReport, emptyCounts, recordReport, type RunSummary } from '../report/summary.js'
-import { VERSION } from '../version.js'
+import type { EntryResult } from '../reconcile/apply.js'
+import { EXIT } from '../report/exit.js'
+import type { RunSummary } from '../report/summary.js'
+import { stateSettings } from '../schedule/config.js'
+import { buildSummary, familiesOf, runCycle } from '../schedule/cycle.js'
+import { ensureStateDir, StateStore } from '../schedule/state.js'
 import type { CommandEnv } from './app.js'
+import { mqttOf, publishOneshot } from './report.js'
+import { resolveStateDir } from './statedir.js'
 
-/** The families a config needs: every family some entry manages; both when there is no entry. */
-export function familiesOf(config: Config): Family[] {
-  if (config.domains.length === 0) return [4, 6]
-  const set = new Set<Family>()
-  for (const d of config.domains) for (const f of d.families) set.add(f)
-  return ([4, 6] as Family[]).filter((f) => set.has(f))
-}
+export { buildSummary, familiesOf }
 
 /**
  * `edge-ddns run` and `edge-ddns plan` (dryRun): detect, reconcile, report.
  * Without any `[[domains]]` entry it only detects and prints the addresses, as dness does.
+ *
+ * State: `run` keeps state only when a state directory is given (`--state-dir`, `[state] dir`,
+ * `$STATE_DIRECTORY`); then an unchanged address verified less than `verify_every` ago costs no
+ * provider call, holds and back-offs apply (a 429 is recorded, never slept on: the run exits 1),
+ * and `--force` ignores the state once. `plan` never reads or writes the state.
+ * MQTT: after a run (not a plan), when `[mqtt]` is configured (see report.ts).
  * Returns the exit code.
  */
 export async function runCommand(env: CommandEnv, dryRun: boolean): Promise<number> {
   const { config, ctx, io, args } = env
-  const started = io.now()
-  const families = familiesOf(config)
-  const addresses = await detectAddresses(config.detect, families, ctx)
-
-  if (config.domains.length === 0) return printAddressesOnly(env, addresses, families, started)
-
-  const results = await reconcile(config.domains, addresses, ctx, { dryRun })
-  const summary = buildSummary(results, addresses, started, io.now())
-  if (dryRun) {
-    // A plan succeeds when every record could be read and has an address; planned writes are fine.
-    const bad = results.flatMap((r) => r.actions).filter((a) => a.kind === 'fail' || a.kind === 'missing' || a.kind === 'skip')
-    summary.exitCode = bad.length ? EXIT.FAILED : EXIT.OK
-    summary.ok = bad.length === 0
+  let store: StateStore | null = null
+  let stateDir: string | undefined
+  if (!dryRun) {
+    const choice = resolveStateDir(args, config, io.env, 'oneshot', io.fileExists)
+    if (choice) {
+      ensureStateDir(choice.dir, ctx.log)
+      stateDir = choice.dir
+      store = StateStore.open({ dir: choice.dir, log: ctx.log, now: ctx.now })
+      ctx.log.debug(`state: ${store.file} (from ${choice.from})${args.force ? '; ignored for this run (--force)' : ''}`)
+    }
   }
-  if (args.json) io.stdout(`${ctx.redactor.redact(JSON.stringify(dryRun ? { ...summary, plan: planJson(results) } : summary, null, 2))}\n`)
-  else io.stdout(ctx.redactor.redact(dryRun ? planText(results) : resultText(summary)))
-  return summary.exitCode
+  const cycle = await runCycle(config, ctx, { dryRun, force: args.force, store, policy: stateSettings(config) })
+  store?.save()
+  const { results, addresses, families, summary } = cycle
+
+  let code: number
+  if (config.domains.length === 0) code = printAddressesOnly(env, addresses, families, summary)
+  else {
+    if (dryRun) {
+      // A plan succeeds when every record could be read and has an address; planned writes are fine.
+      const bad = results.flatMap((r) => r.actions).filter((a) => a.kind === 'fail' || a.kind === 'missing' || a.kind === 'skip')
+      summary.exitCode = bad.length ? EXIT.FAILED : EXIT.OK
+      summary.ok = bad.length === 0
+    }
+    if (args.json) io.stdout(`${ctx.redactor.json(dryRun ? { ...summary, plan: planJson(results) } : summary)}\n`)
+    else io.stdout(ctx.redactor.redact(dryRun ? planText(results) : resultText(summary)))
+    code = summary.exitCode
+  }
+  const mqtt = mqttOf(config)
+  if (!dryRun && mqtt) {
+    const res = await publishOneshot(config, summary, { log: ctx.log, redactor: ctx.redactor, now: ctx.now, store, stateDir })
+    if (code === EXIT.OK && res && !res.ok && (mqtt.required || args.mqttRequired)) {
+      ctx.log.error('mqtt: the publish failed and MQTT is required (--mqtt-required or [mqtt] required); exit 1')
+      code = EXIT.FAILED
+    }
+  }
+  return code
 }
 
-function printAddressesOnly(env: CommandEnv, addresses: Addresses, families: Family[], started: number): number {
+function printAddressesOnly(env: CommandEnv, addresses: Addresses, families: Family[], summary: RunSummary): number {
   const { io, args, ctx } = env
   const found = families.filter((f) => addresses[f]?.address)
+  // One family is enough: many homes have no IPv6.
+  summary.ok = found.length > 0
+  summary.exitCode = found.length ? EXIT.OK : EXIT.FAILED
   if (args.json) {
-    const summary = buildSummary([], addresses, started, io.now())
-    summary.ok = found.length > 0
-    summary.exitCode = found.length ? EXIT.OK : EXIT.FAILED
-    io.stdout(`${ctx.redactor.redact(JSON.stringify(summary, null, 2))}\n`)
+    io.stdout(`${ctx.redactor.json(summary)}\n`)
   } else {
     for (const f of families) {
       const r = addresses[f]
@@ -58,29 +80,7 @@ function printAddressesOnly(env: CommandEnv, addresses: Addresses, families: Fam
       else io.stdout(`${label} none\n`)
     }
   }
-  // One family is enough: many homes have no IPv6.
-  return found.length ? EXIT.OK : EXIT.FAILED
-}
-
-/** Builds the RunSummary of a finished run (timestamps in ms since the epoch). */
-export function buildSummary(results: EntryResult[], addresses: Addresses, startedMs: number, endedMs: number): RunSummary {
-  const counts = emptyCounts()
-  const records = results.flatMap((r) => r.outcomes.map((o) => recordReport(o, r.entry.type, r.entry.path)))
-  for (const r of records) counts[r.status]++
-  const internal = results.some((r) => r.outcomes.some((o) => o.error?.kind === 'internal'))
-  const exitCode = exitCodeForRun({ records, counts }, internal)
-  const v4 = detectedReport(addresses, 4)
-  const v6 = detectedReport(addresses, 6)
-  return {
-    version: VERSION,
-    time: new Date(startedMs).toISOString(),
-    durationMs: Math.max(0, endedMs - startedMs),
-    detected: { ...(v4 ? { ipv4: v4 } : {}), ...(v6 ? { ipv6: v6 } : {}) },
-    records,
-    counts,
-    ok: exitCode === EXIT.OK,
-    exitCode,
-  }
+  return summary.exitCode
 }
 
 const ORDER: OutcomeStatus[] = ['updated', 'created', 'unchanged', 'missing', 'failed', 'skipped']

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { dirname, isAbsolute, join, resolve } from 'node:path'
-import Handlebars from 'handlebars'
+// The parser alone (AST with whitespace control applied), not the template compiler: see below.
+import { parse as parseTemplate } from 'handlebars/dist/cjs/handlebars/compiler/base.js'
 import { ConfigError, EdgeError } from '../errors.js'
 import type { Redactor } from '../report/redact.js'
 
@@ -28,6 +29,15 @@ import type { Redactor } from '../report/redact.js'
  * Every value that came from the environment or a helper is registered on the Redactor as a
  * secret (its TOML-escaped form too, so `check` can mask it in the rendered text). Messages name
  * variables, helpers, paths and lines, never a value.
+ *
+ * How: Handlebars parses the template (its own parser, so the syntax, whitespace control and
+ * syntax errors are Handlebars'), and this module walks the AST itself instead of compiling it
+ * to JavaScript. The subset a config template may use is small (text, `{{path}}`, the two value
+ * helpers, four block helpers, comments), and interpreting it keeps Handlebars' compiler and
+ * runtime (about 45 KB of the bundle) out of every start, and `new Function` out of the run. The
+ * semantics follow Handlebars 4.7's runtime: own properties only, `../` counts a level only where
+ * the context changed, `@root`/`@index`/`@key`/`@first`/`@last`, block parameters (`as |v k|`),
+ * `includeZero` on `if`.
  */
 
 /** The TOML lexical context a `{{...}}` stands in. */
@@ -56,11 +66,10 @@ export interface Rendered {
 const VALUE_HELPERS = new Set(['file', 'credential'])
 const BLOCK_HELPERS = new Set(['if', 'unless', 'each', 'with'])
 
-/** The internal helper each `{{...}}` is rewritten to call; not callable from a template (reserved prefix). */
-const ESCAPE_HELPER = '__edge_ddns_value'
-
 /** Characters a bare (unquoted) value may hold without changing the TOML's meaning. */
 const SAFE_BARE = /^[A-Za-z0-9_.+\-:]+$/
+
+type Where = (line: number | undefined) => string
 
 /**
  * Renders `template` (the config file's text) into TOML.
@@ -69,101 +78,241 @@ const SAFE_BARE = /^[A-Za-z0-9_.+\-:]+$/
  *   written in the literal string it stands in.
  */
 export function renderConfig(template: string, opts: RenderOptions): Rendered {
-  const where = (line: number | undefined): string =>
+  const where: Where = (line) =>
     line === undefined ? (opts.source ? `${opts.source}: ` : '') : opts.source ? `${opts.source}, line ${line}: ` : `line ${line}: `
 
   let ast: Program
   try {
-    ast = Handlebars.parse(template) as unknown as Program
+    ast = parseTemplate(template) as Program
   } catch (e) {
     throw templateSyntaxError(e, where)
   }
 
-  const warnings: string[] = []
-  const scanner = new TomlScanner()
-  rewrite(ast, scanner, where)
-
-  const hb = Handlebars.create()
-  // The template runs with the environment only: no console output, no partials, no decorators.
-  hb.unregisterHelper('log')
-  hb.unregisterHelper('lookup')
-  const readFile = opts.readFile ?? ((p: string) => readFileSync(p, 'utf8'))
-  const baseDir = opts.source ? dirname(resolve(opts.source)) : process.cwd()
-
-  hb.registerHelper('file', function (this: unknown, ...args: unknown[]) {
-    const { params, line } = helperArgs(args)
-    const p = params[0]
-    if (params.length !== 1 || typeof p !== 'string' || p.trim() === '') {
-      throw new ConfigError('', `${where(line)}{{file}} takes one path, e.g. {{file "/etc/edge-ddns/cf-token"}}`)
-    }
-    const full = isAbsolute(p) ? p : join(baseDir, p)
-    try {
-      return trimTrailingNewlines(readFile(full))
-    } catch (e) {
-      throw new ConfigError('', `${where(line)}{{file "${p}"}}: cannot read ${full} (${errCode(e)})`)
-    }
-  })
-
-  hb.registerHelper('credential', function (this: unknown, ...args: unknown[]) {
-    const { params, line } = helperArgs(args)
-    const name = params[0]
-    if (params.length !== 1 || typeof name !== 'string' || !/^[A-Za-z0-9_.@-]+$/.test(name) || name === '.' || name === '..') {
-      throw new ConfigError('', `${where(line)}{{credential}} takes one credential name (letters, digits, _ . @ -), e.g. {{credential "cf-token"}}`)
-    }
-    const dir = opts.env.CREDENTIALS_DIRECTORY
-    if (!dir) {
-      throw new ConfigError(
-        '',
-        `${where(line)}{{credential "${name}"}}: CREDENTIALS_DIRECTORY is not set; systemd sets it when the unit has LoadCredential=${name}:<path>`,
-      )
-    }
-    const full = join(dir, name)
-    try {
-      return trimTrailingNewlines(readFile(full))
-    } catch (e) {
-      throw new ConfigError(
-        '',
-        `${where(line)}{{credential "${name}"}}: cannot read ${full} (${errCode(e)}); is LoadCredential=${name}:<path> in the unit?`,
-      )
-    }
-  })
-
-  hb.registerHelper(ESCAPE_HELPER, function (this: unknown, value: unknown, options: { hash: EscapeHash }) {
-    const { ctx, line, name, kind } = options.hash
-    if (value === undefined || value === null) {
-      if (kind === 'var') throw new ConfigError('', `${where(line)}environment variable ${name} is not set`)
-      throw new ConfigError('', `${where(line)}{{${name}}} gave no value`)
-    }
-    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
-      throw new ConfigError('', `${where(line)}{{${name}}} is not a text value`)
-    }
-    const text = String(value)
-    opts.redactor.add(text)
-    const out = escapeFor(ctx, text, name, line, where, warnings)
-    if (out !== text) opts.redactor.add(out)
-    return out
-  })
+  // First the whole template is checked and each {{...}} gets its TOML context, so a typo is an
+  // error naming its line before any secret file is read.
+  const contexts = new Map<Mustache, TomlContext>()
+  scan(ast, new TomlScanner(), contexts, where)
 
   // Only the variables themselves: no prototype, so `{{constructor}}` is just an unset variable.
   const env: Record<string, string> = Object.create(null) as Record<string, string>
   for (const [k, v] of Object.entries(opts.env)) if (typeof v === 'string') env[k] = v
 
+  const renderer = new Renderer(opts, contexts, where)
   try {
-    const fn = hb.compile(ast, { noEscape: true, strict: false, knownHelpersOnly: false })
-    return { text: fn(env), warnings }
+    const text = renderer.body(ast, { context: env, depths: [env], data: { root: env }, params: [] })
+    return { text, warnings: renderer.warnings }
   } catch (e) {
     if (e instanceof EdgeError) throw e
-    const line = (e as { lineNumber?: unknown }).lineNumber
+    // A bug here, not the user's: say what broke without quoting any value.
     const reason = e instanceof Error ? firstLine(e.message) : String(e)
-    throw new ConfigError('', `${where(typeof line === 'number' ? line : undefined)}template error: ${opts.redactor.redact(reason)}`)
+    throw new ConfigError('', `${where(undefined)}template error: ${opts.redactor.redact(reason)}`)
   }
 }
 
-interface EscapeHash {
-  ctx: TomlContext
-  line: number
-  name: string
-  kind: 'var' | 'helper'
+/** Where a part of the template renders: Handlebars' context stack, data frame and block parameters. */
+interface Scope {
+  /** `this`: the environment at the top, the value an `each`/`with` block renders. */
+  context: unknown
+  /** `depths[n]` is what `../` n times names; a level is added only when the context changes. */
+  depths: unknown[]
+  /** `@` variables: `root`, and `index`/`key`/`first`/`last` inside `each`; `_parent` is the outer frame. */
+  data: Frame
+  /** Block parameters (`as |v k|`) in scope, innermost first. */
+  params: { names: string[]; values: unknown[] }[]
+}
+type Frame = Record<string, unknown>
+
+/** Interprets the checked AST (see `scan`) against the environment. */
+class Renderer {
+  readonly warnings: string[] = []
+  private readonly readFile: (path: string) => string
+  private readonly baseDir: string
+
+  constructor(
+    private readonly opts: RenderOptions,
+    private readonly contexts: Map<Mustache, TomlContext>,
+    private readonly where: Where,
+  ) {
+    this.readFile = opts.readFile ?? ((p: string) => readFileSync(p, 'utf8'))
+    this.baseDir = opts.source ? dirname(resolve(opts.source)) : process.cwd()
+  }
+
+  /** The text of a program's statements. */
+  body(program: Program, scope: Scope): string {
+    let out = ''
+    for (const node of program.body) {
+      if (node.type === 'ContentStatement') out += (node as Content).value
+      else if (node.type === 'MustacheStatement') out += this.mustache(node as Mustache, scope)
+      else if (node.type === 'BlockStatement') out += this.block(node as Block, scope)
+      // Comments render nothing; `scan` refused everything else.
+    }
+    return out
+  }
+
+  /**
+   * Runs a block's program with a new context, as Handlebars' `options.fn(context, { data,
+   * blockParams })` does; an absent program (`{{^if}}` has no then-part) renders nothing.
+   */
+  private run(program: Program | undefined, outer: Scope, context: unknown, data = outer.data, values: unknown[] = []): string {
+    if (!program) return ''
+    // As Handlebars' wrapProgram: `if` and `unless` keep the context, so `../` skips them.
+    const depths = context !== outer.depths[0] ? [context, ...outer.depths] : outer.depths
+    const params = program.blockParams ? [{ names: program.blockParams, values }, ...outer.params] : outer.params
+    return this.body(program, { context, depths, data, params })
+  }
+
+  /** `{{X}}` or `{{file "..."}}`: the value, escaped for the TOML context it stands in. */
+  private mustache(m: Mustache, scope: Scope): string {
+    const line = m.loc.start.line
+    const variable = isVariable(m)
+    const value = variable ? this.path(m.path as PathExpr, scope) : this.helper(m, scope)
+    const name = variable ? (m.path as PathExpr).original : describeCall(m)
+    if (value === undefined || value === null) {
+      if (variable) throw new ConfigError('', `${this.where(line)}environment variable ${name} is not set`)
+      throw new ConfigError('', `${this.where(line)}{{${name}}} gave no value`)
+    }
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+      throw new ConfigError('', `${this.where(line)}{{${name}}} is not a text value`)
+    }
+    const text = String(value)
+    this.opts.redactor.add(text)
+    const out = escapeFor(this.contexts.get(m) ?? 'bare', text, name, line, this.where, this.warnings)
+    if (out !== text) this.opts.redactor.add(out)
+    return out
+  }
+
+  /** `if`, `unless`, `each` and `with`, as Handlebars 4.7's built-in helpers behave. */
+  private block(b: Block, scope: Scope): string {
+    const name = (b.path as PathExpr).original
+    const line = b.loc.start.line
+    if (b.params.length !== 1) throw new ConfigError('', `${this.where(line)}template error: #${name} requires exactly one argument`)
+    const value = this.expr(b.params[0]!, scope)
+    switch (name) {
+      case 'if':
+      case 'unless': {
+        const includeZero = b.hash ? this.hash(b.hash, scope).includeZero : undefined
+        const falsy = (!includeZero && !value) || isEmpty(value)
+        return falsy === (name === 'if') ? this.run(b.inverse, scope, scope.context) : this.run(b.program, scope, scope.context)
+      }
+      case 'with':
+        return isEmpty(value) ? this.run(b.inverse, scope, scope.context) : this.run(b.program, scope, value, scope.data, [value])
+      default: {
+        // each: arrays by index, other objects by their own enumerable keys; anything else
+        // (a string, an unset variable) has nothing to iterate and renders the else-part.
+        let out = ''
+        const keys: (string | number)[] = []
+        if (Array.isArray(value)) {
+          for (let i = 0; i < value.length; i++) if (i in value) keys.push(i)
+        } else if (value !== null && typeof value === 'object') keys.push(...Object.keys(value))
+        if (keys.length === 0) return this.run(b.inverse, scope, scope.context)
+        const items = value as Record<string | number, unknown>
+        keys.forEach((key, index) => {
+          const frame: Frame = { ...scope.data, _parent: scope.data, key, index, first: index === 0, last: index === keys.length - 1 }
+          out += this.run(b.program, scope, items[key], frame, [items[key], key])
+        })
+        return out
+      }
+    }
+  }
+
+  /** A parameter: a path, a literal, or a `(file ...)` / `(credential ...)` sub-expression. */
+  private expr(node: Node, scope: Scope): unknown {
+    switch (node.type) {
+      case 'PathExpression':
+        return this.path(node as PathExpr, scope)
+      case 'SubExpression':
+        return this.helper(node as Call, scope)
+      case 'UndefinedLiteral':
+        return undefined
+      case 'NullLiteral':
+        return null
+      default:
+        // String, number and boolean literals carry their value.
+        return (node as unknown as { value: unknown }).value
+    }
+  }
+
+  private hash(h: Hash, scope: Scope): Record<string, unknown> {
+    const out: Record<string, unknown> = {}
+    for (const p of h.pairs) out[p.key] = this.expr(p.value, scope)
+    return out
+  }
+
+  /**
+   * Resolves a path as Handlebars' compiler does: a block parameter first (when the path has no
+   * `../` and no `this`/`./`), then `this` / `..`, then an `@` variable, then the context.
+   */
+  private path(p: PathExpr, scope: Scope): unknown {
+    const [first] = p.parts
+    const scoped = /^\.|this\b/.test(p.original)
+    if (first !== undefined && p.depth === 0 && !scoped) {
+      for (const bp of scope.params) {
+        const i = bp.names.indexOf(first)
+        if (i >= 0) return walk(bp.values[i], p.parts, 1)
+      }
+    }
+    if (p.data) {
+      let frame: Frame | undefined = scope.data
+      for (let d = p.depth; frame && d > 0; d--) frame = frame._parent as Frame | undefined
+      return walk(frame, p.parts, 0)
+    }
+    return walk(p.depth ? scope.depths[p.depth] : scope.context, p.parts, 0)
+  }
+
+  /** Calls `file` or `credential` (the only helpers `scan` lets through). */
+  private helper(c: Call, scope: Scope): string {
+    const name = (c.path as PathExpr).original
+    const params = c.params.map((x) => this.expr(x, scope))
+    const where = this.where(c.loc.start.line)
+    const arg = params[0]
+    if (name === 'file') {
+      if (params.length !== 1 || typeof arg !== 'string' || arg.trim() === '') {
+        throw new ConfigError('', `${where}{{file}} takes one path, e.g. {{file "/etc/edge-ddns/cf-token"}}`)
+      }
+      const full = isAbsolute(arg) ? arg : join(this.baseDir, arg)
+      try {
+        return trimTrailingNewlines(this.readFile(full))
+      } catch (e) {
+        throw new ConfigError('', `${where}{{file "${arg}"}}: cannot read ${full} (${errCode(e)})`)
+      }
+    }
+    if (params.length !== 1 || typeof arg !== 'string' || !/^[A-Za-z0-9_.@-]+$/.test(arg) || arg === '.' || arg === '..') {
+      throw new ConfigError('', `${where}{{credential}} takes one credential name (letters, digits, _ . @ -), e.g. {{credential "cf-token"}}`)
+    }
+    const dir = this.opts.env.CREDENTIALS_DIRECTORY
+    if (!dir) {
+      throw new ConfigError(
+        '',
+        `${where}{{credential "${arg}"}}: CREDENTIALS_DIRECTORY is not set; systemd sets it when the unit has LoadCredential=${arg}:<path>`,
+      )
+    }
+    const full = join(dir, arg)
+    try {
+      return trimTrailingNewlines(this.readFile(full))
+    } catch (e) {
+      throw new ConfigError('', `${where}{{credential "${arg}"}}: cannot read ${full} (${errCode(e)}); is LoadCredential=${arg}:<path> in the unit?`)
+    }
+  }
+}
+
+/**
+ * `parts[from..]` looked up one by one, as Handlebars' runtime `lookupProperty` does: own
+ * properties only (so `{{X.length}}` works on a string, `{{X.constructor}}` is unset), and an
+ * unset step stays unset.
+ */
+function walk(start: unknown, parts: string[], from: number): unknown {
+  let cur = start
+  for (let i = from; i < parts.length; i++) {
+    if (cur === undefined || cur === null) return cur
+    const next = (cur as Record<string, unknown>)[parts[i]!]
+    cur = next === undefined || next === null || Object.prototype.hasOwnProperty.call(cur, parts[i]!) ? next : undefined
+  }
+  return cur
+}
+
+/** Handlebars' `isEmpty`: false-ish except 0, or an empty array. */
+function isEmpty(v: unknown): boolean {
+  return (!v && v !== 0) || (Array.isArray(v) && v.length === 0)
 }
 
 /** The escaped form of `text` for the TOML context `ctx`; throws when it cannot be written there. */
@@ -270,12 +419,6 @@ function firstLine(s: string): string {
   return s.split('\n')[0]!.trim()
 }
 
-/** The arguments a helper got, and the line of its call (Handlebars passes `options.loc`). */
-function helperArgs(args: unknown[]): { params: unknown[]; line: number | undefined } {
-  const options = args[args.length - 1] as { loc?: { start?: { line?: number } } } | undefined
-  return { params: args.slice(0, -1), line: options?.loc?.start?.line }
-}
-
 /**
  * A Handlebars syntax error as a ConfigError: the line and what the parser expected, never the
  * template text it quotes (the template may hold a literal secret).
@@ -303,6 +446,8 @@ interface Node {
 interface Program extends Node {
   type: 'Program'
   body: Node[]
+  /** The names of `as |v k|`, on the program of the block that declares them. */
+  blockParams?: string[]
 }
 interface PathExpr extends Node {
   type: 'PathExpression'
@@ -337,33 +482,31 @@ interface Content extends Node {
 
 /**
  * Walks the template in text order, tracking the TOML context through the literal text, and
- * replaces every `{{...}}` by a call of the escape helper that carries its context, line and name.
- * Checks helper names on the way, so a typo is an error naming the line, not a render-time crash.
+ * records the context of every `{{...}}`. Checks helper names on the way, so a typo is an error
+ * naming the line, not a render-time crash; partials and decorators are refused.
  */
-function rewrite(program: Program, scanner: TomlScanner, where: (line: number | undefined) => string): void {
-  program.body = program.body.map((node) => {
+function scan(program: Program, scanner: TomlScanner, contexts: Map<Mustache, TomlContext>, where: Where): void {
+  for (const node of program.body) {
     switch (node.type) {
       case 'ContentStatement':
         scanner.feed((node as Content).value)
-        return node
-      case 'CommentStatement':
-        return node
+        break
       case 'MustacheStatement': {
         const m = node as Mustache
-        const line = m.loc.start.line
         checkExpr(m, where, false)
         if (scanner.escapePending) {
-          throw new ConfigError('', `${where(line)}a {{...}} directly after a backslash inside a string: the backslash would escape the value`)
+          throw new ConfigError('', `${where(m.loc.start.line)}a {{...}} directly after a backslash inside a string: the backslash would escape the value`)
         }
-        return wrapMustache(m, scanner.context)
+        contexts.set(m, scanner.context)
+        break
       }
       case 'BlockStatement': {
         const b = node as Block
         checkBlock(b, where)
         // Block bodies are scanned in the order they appear in the file (then-part, else-part).
-        if (b.program) rewrite(b.program, scanner, where)
-        if (b.inverse) rewrite(b.inverse, scanner, where)
-        return node
+        if (b.program) scan(b.program, scanner, contexts, where)
+        if (b.inverse) scan(b.inverse, scanner, contexts, where)
+        break
       }
       case 'PartialStatement':
       case 'PartialBlockStatement':
@@ -371,10 +514,8 @@ function rewrite(program: Program, scanner: TomlScanner, where: (line: number | 
       case 'DecoratorBlock':
       case 'Decorator':
         throw new ConfigError('', `${where(node.loc.start.line)}decorators ({{* name}}) are not supported in the config template`)
-      default:
-        return node
     }
-  })
+  }
 }
 
 function isPath(n: Node): n is PathExpr {
@@ -386,7 +527,7 @@ function isVariable(m: Call): boolean {
   return isPath(m.path) && m.params.length === 0 && !m.hash && !VALUE_HELPERS.has(m.path.original)
 }
 
-function checkExpr(c: Call, where: (line: number | undefined) => string, isSub: boolean): void {
+function checkExpr(c: Call, where: Where, isSub: boolean): void {
   const line = c.loc.start.line
   const name = isPath(c.path) ? c.path.original : ''
   if (isSub || !isVariable(c)) {
@@ -398,38 +539,16 @@ function checkExpr(c: Call, where: (line: number | undefined) => string, isSub: 
   for (const p of [...c.params, ...(c.hash?.pairs.map((x) => x.value) ?? [])]) checkParam(p, where)
 }
 
-function checkParam(p: Node, where: (line: number | undefined) => string): void {
+function checkParam(p: Node, where: Where): void {
   if (p.type === 'SubExpression') checkExpr(p as Call, where, true)
 }
 
-function checkBlock(b: Block, where: (line: number | undefined) => string): void {
+function checkBlock(b: Block, where: Where): void {
   const name = isPath(b.path) ? b.path.original : ''
   if (!BLOCK_HELPERS.has(name)) {
     throw new ConfigError('', `${where(b.loc.start.line)}unknown block helper "${name}" (block helpers: ${[...BLOCK_HELPERS].join(', ')})`)
   }
   for (const p of [...b.params, ...(b.hash?.pairs.map((x) => x.value) ?? [])]) checkParam(p, where)
-}
-
-/** `{{X}}` → `{{__edge_ddns_value X ctx=… line=… name="X" kind="var"}}`; a helper call becomes a sub-expression. */
-function wrapMustache(m: Mustache, ctx: TomlContext): Mustache {
-  const loc = m.loc
-  const variable = isVariable(m)
-  const arg: Node = variable ? m.path : ({ type: 'SubExpression', path: m.path, params: m.params, hash: m.hash, loc } as Call)
-  const name = variable ? (m.path as PathExpr).original : describeCall(m)
-  const str = (value: string): Node => ({ type: 'StringLiteral', value, original: value, loc }) as Node
-  const num = (value: number): Node => ({ type: 'NumberLiteral', value, original: value, loc }) as Node
-  const hash: Hash = {
-    type: 'Hash',
-    loc,
-    pairs: [
-      { type: 'HashPair', key: 'ctx', value: str(ctx), loc },
-      { type: 'HashPair', key: 'line', value: num(loc.start.line), loc },
-      { type: 'HashPair', key: 'name', value: str(name), loc },
-      { type: 'HashPair', key: 'kind', value: str(variable ? 'var' : 'helper'), loc },
-    ],
-  }
-  const path: PathExpr = { type: 'PathExpression', data: false, depth: 0, parts: [ESCAPE_HELPER], original: ESCAPE_HELPER, loc }
-  return { ...m, path, params: [arg], hash }
 }
 
 /** `file "/run/secret"`: how a helper call is named in messages (paths and names, never values). */

@@ -91,6 +91,19 @@ export function validateConfig(raw: Table, ctx: ValidateCtx, opts: ValidateOptio
   const timeouts = attempt(() => parseTimeouts(raw.timeouts)) ?? { ...DEFAULT_TIMEOUTS }
   const detect = attempt(() => parseDetect(raw.ip_resolver, raw.detect, ctx.redactor))
   const domains = parseDomains(raw.domains, opts, parseCtx, ctx, attempt)
+  // A family some entry manages but no source can detect would make every run fail; the file
+  // alone shows it, so it is a config error.
+  if (detect) {
+    for (const d of domains) {
+      for (const f of d.families) {
+        if (detect.sources[f].length === 0) {
+          attempt(() => {
+            throw new ConfigError(`${d.path}.ip_types`, `manages ${f === 4 ? 'A' : 'AAAA'} records, but [detect] ipv${f} = [] turns IPv${f} detection off`)
+          })
+        }
+      }
+    }
+  }
 
   const extra: Record<string, unknown> = {}
   for (const s of sectionDefs) {
@@ -233,10 +246,14 @@ function parseDomain(raw: unknown, index: number, opts: ValidateOptions, parseCt
   const parsed = def.parse(rest, path, parseCtx)
 
   const names: string[] = []
+  const seen = new Set<string>()
   for (const n of parsed.names) {
     const fqdn = n.trim().toLowerCase().replace(/\.$/, '')
-    if (names.includes(fqdn)) parseCtx.warn(`${path}: record ${fqdn} is listed twice; managing it once`)
-    else names.push(fqdn)
+    if (seen.has(fqdn)) parseCtx.warn(`${path}: record ${fqdn} is listed twice; managing it once`)
+    else {
+      seen.add(fqdn)
+      names.push(fqdn)
+    }
   }
   if (names.length === 0) throw new ConfigError(path, 'names no record to manage')
 

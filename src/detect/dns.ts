@@ -36,11 +36,15 @@ export async function detectViaDns(spec: DnsSourceSpec, family: Family, ctx: Ctx
   if (ans.rcode !== 'NOERROR') {
     throw new EdgeError('transient', `the server answered ${ans.rcode} to ${asked}`, { code: ans.rcode })
   }
+  // Only records owned by the name asked (or by the end of a CNAME chain from it) answer the
+  // question; anything else in the answer section is not about us (RFC 1034 4.3.2, RFC 5452 9.1).
+  const owners = ownerNames(spec.name, ans.answers)
+  const mine = ans.answers.filter((r) => owners.has(r.name.toLowerCase().replace(/\.$/, '')))
   if (type === 'TXT') {
-    const texts = ans.answers.filter((r) => r.type === 'TXT').map((r) => txtRecordText(r.data))
+    const texts = mine.filter((r) => r.type === 'TXT').map((r) => txtRecordText(r.data))
     return { address: pickTxtAddress(texts, family, asked) }
   }
-  const found = ans.answers.filter((r) => r.type === type && typeof r.data === 'string').map((r) => r.data as string)
+  const found = mine.filter((r) => r.type === type && typeof r.data === 'string').map((r) => r.data as string)
   const valid = [...new Set(found.map((a) => parseAddress(a, family)).filter((a): a is string => a !== null))]
   if (valid.length === 0) {
     throw new EdgeError('detect', `no address for ${ipv(family)}: the answer to ${asked} is empty`, { retryable: false, code: 'NODATA' })
@@ -49,6 +53,18 @@ export async function detectViaDns(spec: DnsSourceSpec, family: Family, ctx: Ctx
     throw new EdgeError('detect', `ambiguous answer to ${asked}: ${valid.join(', ')}`, { retryable: false, code: 'AMBIGUOUS' })
   }
   return { address: valid[0]! }
+}
+
+/** The query name and every CNAME target reachable from it in the answer section (at most 8 hops). */
+function ownerNames(qname: string, answers: ReadonlyArray<{ name: string; type: string; data: unknown }>): Set<string> {
+  const norm = (n: string): string => n.toLowerCase().replace(/\.$/, '')
+  const owners = new Set([norm(qname)])
+  for (let hop = 0; hop < 8; hop++) {
+    const next = answers.find((r) => r.type === 'CNAME' && owners.has(norm(r.name)) && typeof r.data === 'string' && !owners.has(norm(r.data)))
+    if (!next) break
+    owners.add(norm(next.data as string))
+  }
+  return owners
 }
 
 /**

@@ -2,7 +2,7 @@ import type { Ctx } from '../context.js'
 import type { DomainEntry } from '../config/types.js'
 import type { Addresses } from '../detect/types.js'
 import { EdgeError, toEdgeError } from '../errors.js'
-import type { Change, Current, Outcome, Provider } from '../providers/types.js'
+import type { Change, Current, Outcome, Provider, RecordRef } from '../providers/types.js'
 import { outcomeLines, outcomeWithoutWrite } from './outcome.js'
 import { addressOf, familyOf, planEntry, type Action } from './plan.js'
 
@@ -11,7 +11,8 @@ import { addressOf, familyOf, planEntry, type Action } from './plan.js'
  *
  * Guarantees:
  * - a family without a detected address is neither read nor written (BC-12);
- * - a failed read writes nothing for those records (BC-34); an equal value sends nothing;
+ * - a failed read writes nothing for those records (BC-34); an equal value sends nothing (unless
+ *   the caller forces a keep-alive write with `forceWrite`);
  * - one record or entry failing never stops the others: every exception is caught per entry and
  *   becomes `failed` outcomes for that entry's records;
  * - every record of every entry gets exactly one Outcome, in `entry.records` order, and one log
@@ -37,6 +38,13 @@ export interface ReconcileOptions {
   dryRun: boolean
   /** Entries worked on at once; default 4. */
   concurrency?: number
+  /**
+   * Records to write even though the provider already holds the address (`force_update_after`:
+   * a keep-alive for providers that expire idle hosts). A planned `keep` of such a record becomes
+   * an `update` to the same address, but only when the record holds exactly that one value: a
+   * record with extra values is never rewritten. Default: none.
+   */
+  forceWrite?: (ref: RecordRef) => boolean
 }
 
 /** Entries in flight at once by default: enough to overlap network waits, few enough for a router. */
@@ -49,14 +57,20 @@ export const DEFAULT_CONCURRENCY = 4
 export async function reconcile(entries: DomainEntry[], addresses: Addresses, ctx: Ctx, opts: ReconcileOptions): Promise<EntryResult[]> {
   const runCtx: Ctx = { ...ctx }
   const limit = Math.max(1, opts.concurrency ?? DEFAULT_CONCURRENCY)
-  return mapLimit(entries, limit, (entry) => reconcileEntry(entry, addresses, runCtx, opts.dryRun))
+  return mapLimit(entries, limit, (entry) => reconcileEntry(entry, addresses, runCtx, opts.dryRun, opts.forceWrite))
 }
 
-async function reconcileEntry(entry: DomainEntry, addresses: Addresses, ctx: Ctx, dryRun: boolean): Promise<EntryResult> {
+async function reconcileEntry(
+  entry: DomainEntry,
+  addresses: Addresses,
+  ctx: Ctx,
+  dryRun: boolean,
+  forceWrite: ((ref: RecordRef) => boolean) | undefined,
+): Promise<EntryResult> {
   let actions: Action[]
   let outcomes: Outcome[]
   try {
-    ;({ actions, outcomes } = await runEntry(entry, addresses, ctx, dryRun))
+    ;({ actions, outcomes } = await runEntry(entry, addresses, ctx, dryRun, forceWrite))
   } catch (e) {
     // Records of a family without an address are still `skip`; every other record fails.
     const error = toEdgeError(e)
@@ -74,7 +88,13 @@ async function reconcileEntry(entry: DomainEntry, addresses: Addresses, ctx: Ctx
   return { entry, actions, outcomes }
 }
 
-async function runEntry(entry: DomainEntry, addresses: Addresses, ctx: Ctx, dryRun: boolean): Promise<{ actions: Action[]; outcomes: Outcome[] }> {
+async function runEntry(
+  entry: DomainEntry,
+  addresses: Addresses,
+  ctx: Ctx,
+  dryRun: boolean,
+  forceWrite: ((ref: RecordRef) => boolean) | undefined,
+): Promise<{ actions: Action[]; outcomes: Outcome[] }> {
   const wanted = entry.records.map((ref, i) => ({ ref, i })).filter(({ ref }) => addressOf(addresses, familyOf(ref.type)) !== undefined)
   const current: (Current | undefined)[] = entry.records.map(() => undefined)
   let provider: Provider | undefined
@@ -99,7 +119,11 @@ async function runEntry(entry: DomainEntry, addresses: Addresses, ctx: Ctx, dryR
     })
   }
 
-  const actions = planEntry(entry, addresses, current)
+  const actions = planEntry(entry, addresses, current).map((a) =>
+    forceWrite && a.kind === 'keep' && a.current.values.length === 1 && forceWrite(a.ref)
+      ? ({ kind: 'update', ref: a.ref, value: a.value, current: a.current } satisfies Action)
+      : a,
+  )
   const outcomes: (Outcome | undefined)[] = actions.map((a) => outcomeWithoutWrite(a, dryRun))
   const writes: { i: number; change: Change }[] = []
   actions.forEach((a, i) => {

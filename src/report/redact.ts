@@ -18,6 +18,12 @@ export class Redactor {
     if (enc !== secret) this.secrets.add(enc)
     const form = new URLSearchParams({ s: secret }).toString().slice(2)
     if (form !== secret) this.secrets.add(form)
+    // A server may echo a credential base64-encoded (an Authorization header in an error body).
+    if (secret.length >= 8) {
+      const b64 = Buffer.from(secret, 'utf8').toString('base64')
+      this.secrets.add(b64)
+      this.secrets.add(b64.replace(/=+$/, ''))
+    }
   }
 
   /** Registers `user:password` as it appears base64-encoded in a Basic Authorization header. */
@@ -33,6 +39,15 @@ export class Redactor {
       if (out.includes(s)) out = out.split(s).join('***')
     }
     return out
+  }
+
+  /**
+   * `value` as pretty JSON with every string redacted BEFORE it is escaped: redacting the JSON
+   * text afterwards would miss a secret whose JSON form differs (a backslash becomes `\\`), and
+   * could break the JSON where a secret equals a literal like `true`.
+   */
+  json(value: unknown): string {
+    return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'string' ? this.redact(v) : v), 2)
   }
 
   /** How many secrets are registered (for tests and `check`). */

@@ -156,6 +156,8 @@ export interface StateStoreOptions {
   /** Milliseconds since the epoch, for the set-aside file name and `written`. */
   now(): number
   fs?: StateFs
+  /** Look only (`edge-ddns status`): a bad file is reported, not set aside; `save()` writes nothing. */
+  readOnly?: boolean
 }
 
 /**
@@ -176,13 +178,18 @@ export class StateStore {
   readonly writtenAt: number | undefined
   /** True when the file existed and was read. */
   readonly loaded: boolean
+  /** Why an existing file could not be used (`is not valid JSON`, …), if so. */
+  readonly problem: string | undefined
+  private readonly readOnly: boolean
   private dirty = false
   private lastSaveError: string | undefined
   private readonly fs: StateFs
   private readonly log: Logger
   private readonly now: () => number
 
-  private constructor(opts: StateStoreOptions, data: ParsedState | undefined) {
+  private constructor(opts: StateStoreOptions, data: ParsedState | undefined, problem?: string) {
+    this.problem = problem
+    this.readOnly = opts.readOnly ?? false
     this.dir = opts.dir
     this.file = join(opts.dir, STATE_FILE)
     this.fs = opts.fs ?? realFs
@@ -214,10 +221,13 @@ export class StateStore {
       text = fs.readFile(file)
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code
-      if (code !== 'ENOENT') opts.log.warn(`state: cannot read ${file} (${code ?? 'error'}); starting with an empty state`)
-      return new StateStore(opts, undefined)
+      if (code === 'ENOENT') return new StateStore(opts, undefined)
+      const problem = `cannot be read (${code ?? 'error'})`
+      opts.log.warn(`state: ${file} ${problem}; starting with an empty state`)
+      return new StateStore(opts, undefined, problem)
     }
     const parsed = parseState(text)
+    if ('problem' in parsed && opts.readOnly) return new StateStore(opts, undefined, parsed.problem)
     if ('problem' in parsed) {
       const aside = `${file}.bad-${stamp(opts.now())}`
       let where: string
@@ -228,7 +238,7 @@ export class StateStore {
         where = `could not be set aside (${(e as NodeJS.ErrnoException).code ?? 'error'}); it will be replaced`
       }
       opts.log.warn(`state: ${file} ${parsed.problem}; ${where}; starting with an empty state`)
-      return new StateStore(opts, undefined)
+      return new StateStore(opts, undefined, parsed.problem)
     }
     if (parsed.dropped > 0) opts.log.warn(`state: ${file}: ignored ${parsed.dropped} malformed entries`)
     return new StateStore(opts, parsed)
@@ -291,7 +301,7 @@ export class StateStore {
         this.dirty = true
       }
     }
-    if (!this.dirty) return false
+    if (!this.dirty || this.readOnly) return false
     const tmp = `${this.file}.${process.pid}.tmp`
     try {
       this.fs.writeFileSync(tmp, `${JSON.stringify(this.toJSON(now), null, 1)}\n`)

@@ -174,6 +174,15 @@ describe('bundle failure paths', () => {
     expect(cf.writes()).toHaveLength(0)
   })
 
+  it('providers lists every provider type with its keys, without a config', async () => {
+    const r = await box.run(['providers'], { runtime: process.execPath })
+    expect(r.code, r.stderr).toBe(0)
+    for (const t of ['cloudflare', 'rfc2136', 'godaddy', 'porkbun', 'namecheap', 'he', 'noip', 'dynu', 'dyndns2', 'duckdns', 'desec']) {
+      expect(r.stdout).toMatch(new RegExp(`^${t}\\s`, 'm'))
+    }
+    expect(r.stdout).toMatch(/^namecheap\s+DNS\s+no\s+no\s+domain\*, ddns_password\*/m)
+  })
+
   it('a usage error exits 2', async () => {
     const r = await box.run(['frobnicate'], { runtime: process.execPath })
     expect(r.code).toBe(2)

@@ -14,6 +14,12 @@ import { fileURLToPath } from 'node:url'
  *   `page`, `per_page` (default 100), with `result_info {page, per_page, count, total_count, total_pages}`;
  * - `POST /zones/{zone_id}/dns_records` (…/methods/create/), `PATCH …/{id}` (…/methods/edit/),
  *   `PUT …/{id}` (…/methods/update/, replaces every field), `DELETE …/{id}`, `GET …/{id}`;
+ * - `POST /zones/{zone_id}/dns_records/batch` (…/methods/batch/ and
+ *   https://developers.cloudflare.com/dns/manage-dns-records/how-to/batch-record-changes/):
+ *   `deletes`, `patches`, `puts`, `posts` applied in that order in one transaction: the first
+ *   failing item answers with its error and nothing is applied; success answers
+ *   `result: {deletes, patches, puts, posts}` with the records as they are now. At most
+ *   `maxBatch` items (the Free plan's 200 by default);
  * - credentials: `Authorization: Bearer <token>`, or `X-Auth-Email` + `X-Auth-Key`.
  * Error answers come from the fixtures in test/fixtures/cloudflare/ (each names its API page).
  * Every request is recorded (method, path below the base, query, headers, parsed body) so a test
@@ -96,6 +102,11 @@ export interface CloudflareOptions {
    * The real schema allows 5,000,000; lower it to make a test page through a zone.
    */
   maxRecordsPerPage?: number
+  /**
+   * Most items in one batch call (Cloudflare: 200 on the Free plan, 3,500 on the others). The
+   * answer to a larger batch is not documented; the fake answers 400 with code 1004.
+   */
+  maxBatch?: number
 }
 
 /** One request as the fake received it. */
@@ -257,6 +268,101 @@ export async function startCloudflare(opts: CloudflareOptions): Promise<FakeClou
     return undefined
   }
 
+  type Result = { ok: StoredRecord } | { fail: Fixture }
+  const bad400 = (code: number, message: string): { fail: Fixture } => ({ fail: { status: 400, headers: {}, body: failure(code, message) } })
+
+  /** A record made from a create body (POST, or a batch `posts` item), not yet stored. */
+  const createIn = (zone: Zone, body: unknown): Result => {
+    const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>
+    if (typeof b.type !== 'string' || typeof b.name !== 'string') return bad400(9000, 'DNS record type and name are required.')
+    const type = b.type.toUpperCase()
+    const bad = validate(type, b.content, b.ttl)
+    if (bad) return { fail: bad }
+    const name = fqdnIn(b.name, zone.name)
+    const same = zone.records.filter((r) => r.name === name)
+    if ((type === 'A' || type === 'AAAA') && same.some((r) => r.type === 'CNAME')) return { fail: loadFixture('cname-conflict') }
+    if (type === 'CNAME' && same.some((r) => ['A', 'AAAA', 'CNAME'].includes(r.type))) return { fail: loadFixture('host-exists') }
+    if (same.some((r) => r.type === type && r.content === b.content)) return bad400(81058, 'An identical record already exists.')
+    return {
+      ok: store(zone, {
+        type,
+        name,
+        content: b.content as string,
+        ...(typeof b.ttl === 'number' ? { ttl: b.ttl } : {}),
+        ...(typeof b.proxied === 'boolean' ? { proxied: b.proxied } : {}),
+        ...(typeof b.comment === 'string' ? { comment: b.comment } : {}),
+        ...(Array.isArray(b.tags) ? { tags: b.tags as string[] } : {}),
+      }),
+    }
+  }
+
+  /** `cur` after a PATCH (only the fields given) or a PUT (every field not given back to its default). */
+  const edit = (zone: Zone, cur: StoredRecord, body: unknown, method: 'PATCH' | 'PUT'): Result => {
+    const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>
+    const type = typeof b.type === 'string' ? b.type.toUpperCase() : cur.type
+    const content = b.content ?? (method === 'PATCH' ? cur.content : undefined)
+    const bad = validate(type, content, b.ttl)
+    if (bad) return { fail: bad }
+    // PATCH changes only the fields given; PUT replaces the record, so every field not given
+    // goes back to its default (the way BC-08's proxied flag was lost).
+    const base: StoredRecord = method === 'PATCH' ? { ...cur } : { ...cur, proxied: false, ttl: 1, comment: null, tags: [], settings: {} }
+    return {
+      ok: {
+        ...base,
+        type,
+        content: content as string,
+        ...(typeof b.name === 'string' ? { name: fqdnIn(b.name, zone.name) } : {}),
+        ...(typeof b.ttl === 'number' ? { ttl: b.ttl } : {}),
+        ...(typeof b.proxied === 'boolean' ? { proxied: b.proxied } : {}),
+        ...(typeof b.comment === 'string' || b.comment === null ? { comment: b.comment as string | null } : {}),
+        ...(Array.isArray(b.tags) ? { tags: b.tags as string[] } : {}),
+        modified_on: '2024-06-02T00:00:00.000000Z',
+      },
+    }
+  }
+
+  /** The batch endpoint: deletes, patches, puts, posts, in that order, all or nothing. */
+  const batch = (zone: Zone, body: unknown, res: http.ServerResponse): void => {
+    const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>
+    const lists = { deletes: b.deletes ?? [], patches: b.patches ?? [], puts: b.puts ?? [], posts: b.posts ?? [] }
+    if (!Object.values(lists).every(Array.isArray)) return send(res, 400, failure(9207, 'Request body is invalid.'))
+    const items = Object.values(lists) as unknown[][]
+    const count = items.reduce((n, l) => n + l.length, 0)
+    if (count > (opts.maxBatch ?? 200)) return send(res, 400, failure(1004, `A batch may hold at most ${opts.maxBatch ?? 200} changes.`))
+    const before = zone.records.slice()
+    const done: Record<keyof typeof lists, StoredRecord[]> = { deletes: [], patches: [], puts: [], posts: [] }
+    const fail = (f: Fixture): void => {
+      zone.records = before
+      sendFixture(res, f)
+    }
+    for (const [kind, list] of Object.entries(lists) as [keyof typeof lists, unknown[]][]) {
+      for (const item of list) {
+        const it = (typeof item === 'object' && item !== null ? item : {}) as Record<string, unknown>
+        if (kind === 'posts') {
+          const r = createIn(zone, it)
+          if ('fail' in r) return fail(r.fail)
+          zone.records.push(r.ok)
+          done.posts.push(r.ok)
+          continue
+        }
+        const idx = zone.records.findIndex((r) => r.id === it.id)
+        if (idx < 0) return fail(loadFixture('record-not-found'))
+        const cur = zone.records[idx]!
+        if (kind === 'deletes') {
+          zone.records.splice(idx, 1)
+          done.deletes.push(cur)
+          continue
+        }
+        const { id: _id, ...fields } = it
+        const r = edit(zone, cur, fields, kind === 'patches' ? 'PATCH' : 'PUT')
+        if ('fail' in r) return fail(r.fail)
+        zone.records[idx] = r.ok
+        done[kind].push(r.ok)
+      }
+    }
+    send(res, 200, envelope(done))
+  }
+
   const handle = (method: string, path: string, query: Record<string, string>, body: unknown, res: http.ServerResponse): void => {
     const parts = path.split('/').filter(Boolean)
     // GET /zones
@@ -304,31 +410,15 @@ export async function startCloudflare(opts: CloudflareOptions): Promise<FakeClou
         )
       }
       if (method === 'POST') {
-        const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>
-        if (typeof b.type !== 'string' || typeof b.name !== 'string') return send(res, 400, failure(9000, 'DNS record type and name are required.'))
-        const type = b.type.toUpperCase()
-        const bad = validate(type, b.content, b.ttl)
-        if (bad) return sendFixture(res, bad)
-        const name = fqdnIn(b.name, zone.name)
-        const same = zone.records.filter((r) => r.name === name)
-        if ((type === 'A' || type === 'AAAA') && same.some((r) => r.type === 'CNAME')) return sendFixture(res, loadFixture('cname-conflict'))
-        if (type === 'CNAME' && same.some((r) => ['A', 'AAAA', 'CNAME'].includes(r.type))) return sendFixture(res, loadFixture('host-exists'))
-        if (same.some((r) => r.type === type && r.content === b.content)) return send(res, 400, failure(81058, 'An identical record already exists.'))
-        const rec = store(zone, {
-          type,
-          name,
-          content: b.content as string,
-          ...(typeof b.ttl === 'number' ? { ttl: b.ttl } : {}),
-          ...(typeof b.proxied === 'boolean' ? { proxied: b.proxied } : {}),
-          ...(typeof b.comment === 'string' ? { comment: b.comment } : {}),
-          ...(Array.isArray(b.tags) ? { tags: b.tags as string[] } : {}),
-        })
-        zone.records.push(rec)
-        return send(res, 200, envelope(rec))
+        const r = createIn(zone, body)
+        if ('fail' in r) return sendFixture(res, r.fail)
+        zone.records.push(r.ok)
+        return send(res, 200, envelope(r.ok))
       }
       return send(res, 405, failure(10405, 'Method not allowed'))
     }
 
+    if (parts[3] === 'batch' && method === 'POST') return batch(zone, body, res)
     const idx = zone.records.findIndex((r) => r.id === parts[3])
     if (idx < 0) return sendFixture(res, loadFixture('record-not-found'))
     const cur = zone.records[idx]!
@@ -338,28 +428,10 @@ export async function startCloudflare(opts: CloudflareOptions): Promise<FakeClou
       return send(res, 200, envelope({ id: cur.id }))
     }
     if (method === 'PATCH' || method === 'PUT') {
-      const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>
-      const type = typeof b.type === 'string' ? b.type.toUpperCase() : cur.type
-      const content = b.content ?? (method === 'PATCH' ? cur.content : undefined)
-      const bad = validate(type, content, b.ttl)
-      if (bad) return sendFixture(res, bad)
-      // PATCH changes only the fields given; PUT replaces the record, so every field not given
-      // goes back to its default (the way BC-08's proxied flag was lost).
-      const base: StoredRecord =
-        method === 'PATCH' ? { ...cur } : { ...cur, proxied: false, ttl: 1, comment: null, tags: [], settings: {} }
-      const next: StoredRecord = {
-        ...base,
-        type,
-        content: content as string,
-        ...(typeof b.name === 'string' ? { name: fqdnIn(b.name, zone.name) } : {}),
-        ...(typeof b.ttl === 'number' ? { ttl: b.ttl } : {}),
-        ...(typeof b.proxied === 'boolean' ? { proxied: b.proxied } : {}),
-        ...(typeof b.comment === 'string' || b.comment === null ? { comment: b.comment as string | null } : {}),
-        ...(Array.isArray(b.tags) ? { tags: b.tags as string[] } : {}),
-        modified_on: '2024-06-02T00:00:00.000000Z',
-      }
-      zone.records[idx] = next
-      return send(res, 200, envelope(next))
+      const r = edit(zone, cur, body, method)
+      if ('fail' in r) return sendFixture(res, r.fail)
+      zone.records[idx] = r.ok
+      return send(res, 200, envelope(r.ok))
     }
     return send(res, 405, failure(10405, 'Method not allowed'))
   }

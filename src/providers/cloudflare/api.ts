@@ -12,6 +12,9 @@ import { cloudflareError, DEFAULT_RATELIMIT_HOLD_SEC, errorsOf, parseRetryAfter 
  *   (https://developers.cloudflare.com/api/resources/dns/subresources/records/methods/edit/)
  * - create a DNS record: `POST /zones/{zone_id}/dns_records`
  *   (https://developers.cloudflare.com/api/resources/dns/subresources/records/methods/create/)
+ * - several updates in one call: `POST /zones/{zone_id}/dns_records/batch`
+ *   (https://developers.cloudflare.com/api/resources/dns/subresources/records/methods/batch/,
+ *   https://developers.cloudflare.com/dns/manage-dns-records/how-to/batch-record-changes/)
  */
 
 /** How a request authenticates: an API token (Bearer), or the account e-mail plus the global API key. */
@@ -52,6 +55,11 @@ export const ZONES_PER_PAGE = 50
 export const RECORDS_PER_PAGE = 1000
 /** Body cap for one page of a listing, in bytes. */
 export const LIST_MAX_BYTES = 8 << 20
+/**
+ * Most patches in one batch call: the Free plan's limit per batch (Pro, Business and Enterprise
+ * allow 3,500), so a batch fits every plan.
+ */
+export const BATCH_MAX = 200
 /** Stop following pages after this many: a guard against a server that never says "last page". */
 const MAX_PAGES = 10_000
 
@@ -204,5 +212,20 @@ export class CloudflareApi {
   ): Promise<Partial<CfRecord>> {
     const { result } = await this.call(ctx, 'POST', `/zones/${encodeURIComponent(zoneId)}/dns_records`, { body: rec })
     return typeof result === 'object' && result !== null ? (result as Partial<CfRecord>) : {}
+  }
+
+  /**
+   * Changes only `content` of several records of one zone in one call:
+   * `POST /zones/{zone_id}/dns_records/batch` with `{"patches": [{"id", "content"}, ...]}`; fields
+   * not given stay as they are, as with PATCH (BC-08, BC-09). Cloudflare applies a batch in one
+   * database transaction: when any patch fails, none is applied and the answer carries the first
+   * error (thrown as by `call`). At most BATCH_MAX patches.
+   * @returns the patched records as Cloudflare now holds them (`result.patches`; empty when the
+   *   answer does not list them)
+   */
+  async batchPatchContent(ctx: Ctx, zoneId: string, patches: { id: string; content: string }[]): Promise<Partial<CfRecord>[]> {
+    const { result } = await this.call(ctx, 'POST', `/zones/${encodeURIComponent(zoneId)}/dns_records/batch`, { body: { patches } })
+    const list = typeof result === 'object' && result !== null ? (result as { patches?: unknown }).patches : undefined
+    return Array.isArray(list) ? list.filter((r): r is Partial<CfRecord> => typeof r === 'object' && r !== null) : []
   }
 }

@@ -35,6 +35,12 @@ const RATELIMIT_CODES = new Set([971, 10100])
 
 const TOKEN_HINT = 'check the token (or email and key); a token needs Zone:Read and DNS:Edit on the zone'
 
+/**
+ * How deep an `error_chain` is followed. Cloudflare's chains are one or two levels; a hostile or
+ * broken answer nesting thousands must not overflow the stack or build a megabyte message.
+ */
+const MAX_CHAIN_DEPTH = 8
+
 /** Every code of an error and its chain, outermost first. */
 function codesOf(errors: CfError[]): number[] {
   const out: number[] = []
@@ -60,12 +66,14 @@ function mainCode(errors: CfError[]): number | undefined {
 /** `Invalid request headers (code 6003): Invalid format for Authorization header (code 6111)`. */
 export function describeErrors(errors: CfError[], clean: (s: string) => string): string {
   const one = (e: CfError): string => {
-    const text = clean(String(e.message ?? 'error').trim()) || 'error'
+    const raw = clean(String(e.message ?? 'error').trim()) || 'error'
+    const text = raw.length > 300 ? `${raw.slice(0, 300)}…` : raw
     const head = typeof e.code === 'number' ? `${text} (code ${e.code})` : text
     const chain = (e.error_chain ?? []).map(one)
     return chain.length ? `${head}: ${chain.join('; ')}` : head
   }
-  return errors.map(one).join('; ')
+  const all = errors.slice(0, 5).map(one).join('; ')
+  return all.length > 2000 ? `${all.slice(0, 2000)}…` : all
 }
 
 /** Reads `errors` from an answer that may or may not be an envelope. */
@@ -73,17 +81,18 @@ export function errorsOf(body: unknown): CfError[] {
   if (typeof body !== 'object' || body === null) return []
   const errs = (body as { errors?: unknown }).errors
   if (!Array.isArray(errs)) return []
-  const norm = (x: unknown): CfError => {
+  // Normalising is where the depth is cut: everything after works on at most MAX_CHAIN_DEPTH levels.
+  const norm = (x: unknown, depth: number): CfError => {
     if (typeof x !== 'object' || x === null) return { message: String(x) }
     const o = x as Record<string, unknown>
     const e: CfError = {}
     if (typeof o.code === 'number') e.code = o.code
     else if (typeof o.code === 'string' && /^\d+$/.test(o.code)) e.code = Number(o.code)
     if (typeof o.message === 'string') e.message = o.message
-    if (Array.isArray(o.error_chain)) e.error_chain = o.error_chain.map(norm)
+    if (Array.isArray(o.error_chain) && depth < MAX_CHAIN_DEPTH) e.error_chain = o.error_chain.slice(0, 5).map((c) => norm(c, depth + 1))
     return e
   }
-  return errs.map(norm)
+  return errs.slice(0, 10).map((x) => norm(x, 0))
 }
 
 /** The parts of an HTTP answer an error is built from. */

@@ -44,7 +44,7 @@ function parse(entry: Table, path: string, ctx: ParseCtx): ParsedEntry<Rfc2136Se
   }
   const alg = (optString(entry, 'key_algorithm', path) ?? 'hmac-sha256').toLowerCase().replace(/\.$/, '')
   if (!(alg in TSIG_ALGORITHMS)) {
-    throw new ConfigError(keyPath(path, 'key_algorithm'), `must be one of ${Object.keys(TSIG_ALGORITHMS).join(', ')}, got "${alg}"`)
+    throw new ConfigError(keyPath(path, 'key_algorithm'), `must be one of ${Object.keys(TSIG_ALGORITHMS).join(', ')}`)
   }
 
   const rawNames = optStringArray(entry, 'records', path)

@@ -257,3 +257,39 @@ describe('escapeTomlBasic and TomlScanner', () => {
     expect(s.context).toBe(ctx)
   })
 })
+
+describe('renderConfig interprets the template as Handlebars 4.7 renders it', () => {
+  // The renderer walks Handlebars' AST itself (no compiled template, no new Function). The same
+  // templates, with values that need no TOML escaping, must give the text Handlebars gives.
+  const env = { A: 'alpha', B: '', Z: '0', N: '42', HOST: 'broker.lan', PORT: '1883' }
+  it.each([
+    ['a = "{{A}}"\nb = {{N}}\n'],
+    ['{{#if A}}a = 1{{/if}}{{#if B}}b = 1{{else}}b = 2{{/if}}\n'],
+    ['{{#if Z}}z = 1{{else}}z = 2{{/if}}\n{{#if Z includeZero=true}}y = 1{{/if}}\n'],
+    ['{{#unless B}}u = 1{{/unless}}\n{{#unless A}}v = 1{{else}}v = 2{{/unless}}\n'],
+    ['{{#if B}}x = 1{{else if A}}x = 2{{else}}x = 3{{/if}}\n'],
+    ['{{^if B}}inv = 1{{/if}}\n'],
+    ['{{#with A}}w = "{{this}}"{{/with}}\n{{#with B}}w2 = 1{{else}}w2 = 2{{/with}}\n'],
+    ['{{#with A as |v|}}w = "{{v}}-{{../N}}"{{/with}}\n'],
+    ['{{#each this}}# {{@index}} {{@key}} {{@first}} {{@last}}\n{{/each}}'],
+    ['{{#each this as |v k|}}{{#if @first}}first = "{{k}}={{v}}"{{/if}}{{/each}}\n'],
+    ['{{#each @root}}{{#if @last}}last = "{{@key}}"{{/if}}{{/each}}\n'],
+    ['{{#each A}}never{{else}}none = 1{{/each}}\n'],
+    ['{{#if A}}\n  indented = 1\n{{/if}}\nafter = 2\n'],
+    ['a = "  {{~A~}}  "\n'],
+    ['{{!-- a comment with {{A}} --}}a = 1\n{{! short }}\nb = 2\n'],
+    ['len = {{A.length}}\n'],
+    ['{{#if A}}{{#with N}}n = "{{this}}{{../A}}"{{/with}}{{/if}}\n'],
+    ['mqtt = "mqtt://{{HOST}}:{{PORT}}"\n'],
+  ])('%j', async (tpl) => {
+    const { default: Handlebars } = await import('handlebars')
+    const expected = Handlebars.compile(tpl, { noEscape: true })({ ...env })
+    expect(render(tpl, env).text).toBe(expected)
+  })
+
+  it('an #if, #with or #each without exactly one argument is an error naming the line', () => {
+    expect(errorOf(() => render('a = 1\n{{#if}}x{{/if}}', {})).message).toBe('line 2: template error: #if requires exactly one argument')
+    expect(errorOf(() => render('{{#with A B}}x{{/with}}', { A: 'a', B: 'b' })).message).toMatch(/#with requires exactly one argument/)
+    expect(errorOf(() => render('{{#each}}x{{/each}}', {})).message).toMatch(/#each requires exactly one argument/)
+  })
+})

@@ -88,6 +88,24 @@ describe('dns source', () => {
     expect(e.message).toBe('ambiguous answer to myip.opendns.com A: 192.0.2.10, 192.0.2.11')
   })
 
+  it('a record owned by another name is not an answer to the question', async () => {
+    srv.setScript(() => ({ answers: [rr('evil.example', 'A', '192.0.2.66')] }))
+    const e = await failure(detectViaDns(local(), 4, fakeCtx()))
+    expect(e.code).toBe('NODATA')
+  })
+
+  it('an address at the end of a CNAME chain from the name asked is accepted; a stray record beside it is not', async () => {
+    srv.setScript((q) => ({
+      answers: [
+        { name: q.name, type: 'CNAME', class: 'IN', ttl: 0, data: 'echo.example.net' },
+        rr('echo.example.net', 'A', '192.0.2.10'),
+        rr('other.example', 'A', '192.0.2.66'),
+      ],
+    }))
+    const r = await detectViaDns(local(), 4, fakeCtx())
+    expect(r.address).toBe('192.0.2.10')
+  })
+
   it('BC-19: the Google TXT answer with an ECS string gives the address', async () => {
     srv.setScript((q) => ({
       answers: [rr(q.name, 'TXT', 'edns0-client-subnet 198.51.100.0/24'), rr(q.name, 'TXT', '192.0.2.10')],

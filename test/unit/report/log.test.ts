@@ -28,3 +28,26 @@ describe('logger and redactor', () => {
     expect(log.lines.at(-1)).toBe('debug: shown')
   })
 })
+
+describe('redacted JSON output', () => {
+  it('redacts strings before JSON escaping, so a secret with a backslash does not survive as \\\\', () => {
+    const r = new Redactor()
+    r.add('EchoKey\\42')
+    const out = r.json({ error: 'HTTP 403: invalid key EchoKey\\42', ok: true })
+    expect(out).not.toContain('EchoKey')
+    expect(JSON.parse(out)).toEqual({ error: 'HTTP 403: invalid key ***', ok: true })
+  })
+  it('keeps the JSON valid when a secret equals a JSON literal or number', () => {
+    const r = new Redactor()
+    r.add('true')
+    r.add('120')
+    const out = r.json({ ok: true, ttl: 120, name: 'true-home' })
+    expect(JSON.parse(out)).toEqual({ ok: true, ttl: 120, name: '***-home' })
+  })
+  it('masks a secret echoed base64-encoded', () => {
+    const r = new Redactor()
+    r.add('cfT0ken_abcdefgh')
+    const b64 = Buffer.from('cfT0ken_abcdefgh').toString('base64')
+    expect(r.redact(`echo: ${b64}`)).toBe('echo: ***')
+  })
+})

@@ -321,7 +321,8 @@ describe('cloudflare provider: write', () => {
     const ctx = makeCtx()
     const p = provider(cf, ctx, { records: ['home.example.com', 'www.example.com'] })
     const [home, www] = await p.read([A('home.example.com'), A('www.example.com')], ctx)
-    cf.inject({ method: 'PATCH', fixture: 'rate-limited' })
+    // Two updates go out as one batch; a rate limit there is not retried record by record.
+    cf.inject({ method: 'POST', path: /\/batch$/, fixture: 'rate-limited' })
     const out = await p.write([change(A('home.example.com'), '192.0.2.10', home!), change(A('www.example.com'), '192.0.2.10', www!)], ctx)
     expect(out.map((o) => o.status)).toEqual(['failed', 'failed'])
     expect(out[0]!.error).toMatchObject({ kind: 'ratelimit', retryAfterSec: 60, code: 971, retryable: true })
@@ -329,16 +330,34 @@ describe('cloudflare provider: write', () => {
     expect(cf.writes()).toHaveLength(1)
   })
 
+  it('429 on a PATCH (after a refused batch) stops the records not yet sent', async () => {
+    const cf = await fake({ token: TOKEN, zones: [{ name: 'example.com', records: exampleRecords() }] })
+    const ctx = makeCtx()
+    const p = provider(cf, ctx, { records: ['home.example.com', 'www.example.com'] })
+    const [home, www] = await p.read([A('home.example.com'), A('www.example.com')], ctx)
+    cf.inject({ method: 'POST', path: /\/batch$/, fixture: 'invalid-content' })
+    cf.inject({ method: 'PATCH', fixture: 'rate-limited' })
+    const out = await p.write([change(A('home.example.com'), '192.0.2.10', home!), change(A('www.example.com'), '192.0.2.10', www!)], ctx)
+    expect(out.map((o) => [o.status, o.error?.kind])).toEqual([
+      ['failed', 'ratelimit'],
+      ['failed', 'ratelimit'],
+    ])
+    expect(cf.writes().map((w) => w.method)).toEqual(['POST', 'PATCH'])
+  })
+
   it('one failing change does not stop the next (invalid content, then a good one)', async () => {
     const cf = await fake({ token: TOKEN, zones: [{ name: 'example.com', records: exampleRecords() }] })
     const ctx = makeCtx()
     const p = provider(cf, ctx, { records: ['home.example.com', 'www.example.com'] })
     const [home, www] = await p.read([A('home.example.com'), A('www.example.com')], ctx)
+    // Cloudflare refuses a whole batch for one bad item; each record then goes on its own PATCH.
+    cf.inject({ method: 'POST', path: /\/batch$/, fixture: 'invalid-content' })
     cf.inject({ method: 'PATCH', fixture: 'invalid-content' })
     const out = await p.write([change(A('home.example.com'), '192.0.2.10', home!), change(A('www.example.com'), '192.0.2.11', www!)], ctx)
     expect(out.map((o) => o.status)).toEqual(['failed', 'updated'])
     expect(out[0]!.error).toMatchObject({ kind: 'invalid', code: 9005 })
-    expect(cf.writes()).toHaveLength(2)
+    expect(cf.writes().map((w) => w.method)).toEqual(['POST', 'PATCH', 'PATCH'])
+    expect(cf.records('example.com').find((r) => r.name === 'www.example.com' && r.type === 'A')!.content).toBe('192.0.2.11')
   })
 
   it('a later read in the same run sees the value written earlier in it', async () => {
@@ -400,3 +419,146 @@ describe('cloudflare fake server', () => {
     expect(JSON.parse(res.body).errors[0].error_chain[0].code).toBe(9021)
   })
 })
+
+describe('cloudflare provider: batch writes', () => {
+  /** `n` A records a0..a{n-1}.example.com holding 198.51.100.1, with TTL, proxied and a comment to keep. */
+  function many(n: number): SeedRecord[] {
+    return Array.from({ length: n }, (_, i) => ({ type: 'A', name: `a${i}.example.com`, content: '198.51.100.1', ttl: 300, proxied: i % 2 === 0, comment: `c${i}` }))
+  }
+
+  async function readAll(cf: FakeCloudflare, n: number, ctx: Ctx): Promise<{ p: Provider; cur: Current[]; refs: RecordRef[] }> {
+    const names = Array.from({ length: n }, (_, i) => `a${i}.example.com`)
+    const p = provider(cf, ctx, { records: names })
+    const refs = names.map(A)
+    return { p, cur: await p.read(refs, ctx), refs }
+  }
+
+  it('two or more updates in a zone go out as one batch of {id, content} patches; other fields stay', async () => {
+    const cf = await fake({ token: TOKEN, zones: [{ name: 'example.com', id: ZONE_ID, records: many(3) }] })
+    const ctx = makeCtx()
+    const { p, cur, refs } = await readAll(cf, 3, ctx)
+    const before = cf.records('example.com')
+    const out = await p.write(
+      refs.map((r, i) => change(r, '192.0.2.7', cur[i]!)),
+      ctx,
+    )
+    expect(out.map((o) => [o.status, o.value, o.previous])).toEqual(refs.map(() => ['updated', '192.0.2.7', ['198.51.100.1']]))
+    const writes = cf.writes()
+    expect(writes).toHaveLength(1)
+    expect(writes[0]).toMatchObject({ method: 'POST', path: `/zones/${ZONE_ID}/dns_records/batch` })
+    expect(writes[0]!.body).toEqual({ patches: before.map((r) => ({ id: r.id, content: '192.0.2.7' })) })
+    for (const [i, r] of cf.records('example.com').entries()) {
+      expect(r).toMatchObject({ content: '192.0.2.7', ttl: 300, proxied: before[i]!.proxied, comment: `c${i}` })
+    }
+  })
+
+  it('a single update stays a PATCH', async () => {
+    const cf = await fake({ token: TOKEN, zones: [{ name: 'example.com', records: many(2) }] })
+    const ctx = makeCtx()
+    const { p, cur, refs } = await readAll(cf, 2, ctx)
+    const out = await p.write([change(refs[1]!, '192.0.2.7', cur[1]!)], ctx)
+    expect(out[0]!.status).toBe('updated')
+    expect(cf.writes().map((w) => w.method)).toEqual(['PATCH'])
+  })
+
+  it.each([
+    [2, [2]],
+    [200, [200]],
+    [201, [200, 'PATCH']],
+    [450, [200, 200, 50]],
+  ] as [number, (number | 'PATCH')[]][])('%i updates go out in batches of at most 200: %j', async (n, shape) => {
+    const cf = await fake({ token: TOKEN, zones: [{ name: 'example.com', records: many(n) }] })
+    const ctx = makeCtx()
+    const { p, cur, refs } = await readAll(cf, n, ctx)
+    const out = await p.write(
+      refs.map((r, i) => change(r, '192.0.2.7', cur[i]!)),
+      ctx,
+    )
+    expect(out.every((o) => o.status === 'updated')).toBe(true)
+    expect(cf.writes().map((w) => (w.method === 'PATCH' ? 'PATCH' : (w.body as { patches: unknown[] }).patches.length))).toEqual(shape)
+    expect(cf.records('example.com').every((r) => r.content === '192.0.2.7')).toBe(true)
+  })
+
+  it('a refused batch (one record deleted meanwhile) falls back to one PATCH each: the others are updated', async () => {
+    const cf = await fake({ token: TOKEN, zones: [{ name: 'example.com', records: many(3) }] })
+    const ctx = makeCtx()
+    const { p, cur, refs } = await readAll(cf, 3, ctx)
+    // Deleted between read and write: the real batch fails as a whole (record not found) and
+    // changes nothing; the fake does the same.
+    const gone = cf.records('example.com')[1]!.id
+    const del = await fetchLike(cf, 'DELETE', `/zones/${cf.zoneId('example.com')}/dns_records/${gone}`)
+    expect(del).toBe(200)
+    const writesBefore = cf.writes().length
+    const out = await p.write(
+      refs.map((r, i) => change(r, '192.0.2.7', cur[i]!)),
+      ctx,
+    )
+    expect(out.map((o) => o.status)).toEqual(['updated', 'failed', 'updated'])
+    expect(out[1]!.error).toMatchObject({ kind: 'notfound', code: 81044 })
+    expect(cf.writes().slice(writesBefore).map((w) => w.method)).toEqual(['POST', 'PATCH', 'PATCH', 'PATCH'])
+    expect(ctx.lines.some((l) => /cloudflare: zone example\.com: batch of 3 updates failed \(.*81044.*\); sending them one by one/.test(l))).toBe(true)
+    expect(cf.records('example.com').map((r) => r.content)).toEqual(['192.0.2.7', '192.0.2.7'])
+  })
+
+  it('a batch that times out is re-sent as PATCHes (idempotent), so the records end right', async () => {
+    const cf = await fake({ token: TOKEN, zones: [{ name: 'example.com', records: many(2) }] })
+    const ctx = makeCtx({ httpMs: 300 })
+    const { p, cur, refs } = await readAll(cf, 2, ctx)
+    cf.inject({ method: 'POST', path: /\/batch$/, status: 200, body: {}, delayMs: 1_000 })
+    const out = await p.write(
+      refs.map((r, i) => change(r, '192.0.2.7', cur[i]!)),
+      ctx,
+    )
+    expect(out.map((o) => o.status)).toEqual(['updated', 'updated'])
+    expect(cf.writes().map((w) => w.method)).toEqual(['POST', 'PATCH', 'PATCH'])
+  })
+
+  it('creates are never batched; updates beside them are', async () => {
+    const cf = await fake({ token: TOKEN, zones: [{ name: 'example.com', records: many(2) }] })
+    const ctx = makeCtx()
+    const p = provider(cf, ctx, { records: ['a0.example.com', 'a1.example.com', 'new.example.com'] })
+    const refs = [A('a0.example.com'), A('a1.example.com'), A('new.example.com')]
+    const cur = await p.read(refs, ctx)
+    const out = await p.write(
+      refs.map((r, i) => change(r, '192.0.2.7', cur[i]!, i === 2)),
+      ctx,
+    )
+    expect(out.map((o) => o.status)).toEqual(['updated', 'updated', 'created'])
+    expect(cf.writes().map((w) => [w.method, w.path.split('/').pop()])).toEqual([
+      ['POST', 'batch'],
+      ['POST', 'dns_records'],
+    ])
+  })
+
+  it('warns when the batch answer holds another content than sent', async () => {
+    const cf = await fake({ token: TOKEN, zones: [{ name: 'example.com', records: many(2) }] })
+    const ctx = makeCtx()
+    const { p, cur, refs } = await readAll(cf, 2, ctx)
+    const ids = cf.records('example.com').map((r) => r.id)
+    cf.inject({
+      method: 'POST',
+      path: /\/batch$/,
+      status: 200,
+      body: { success: true, errors: [], messages: [], result: { patches: [{ id: ids[0], content: '192.0.2.7' }, { id: ids[1], content: '192.0.2.99' }] } },
+    })
+    const out = await p.write(
+      refs.map((r, i) => change(r, '192.0.2.7', cur[i]!)),
+      ctx,
+    )
+    expect(out[0]!.warnings).toBeUndefined()
+    expect(out[1]!.warnings).toEqual(['cloudflare answered content 192.0.2.99, not 192.0.2.7'])
+  })
+})
+
+/** A bare request to the fake (to change it behind the provider's back); returns the status. */
+async function fetchLike(cf: FakeCloudflare, method: string, path: string): Promise<number> {
+  const { request } = await import('node:http')
+  return new Promise((resolve, reject) => {
+    const req = request(`${cf.url}${path}`, { method, headers: { authorization: `Bearer ${TOKEN}` } }, (res) => {
+      res.resume()
+      res.on('end', () => resolve(res.statusCode ?? 0))
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}

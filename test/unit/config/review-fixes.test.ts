@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest'
+import { loadConfig } from '../../../src/config/load.js'
+import { ConfigError } from '../../../src/errors.js'
+import { Redactor } from '../../../src/report/redact.js'
+
+// Findings of the adversarial review, kept as tests.
+function load(text: string) {
+  return loadConfig({ path: '/x/c.toml', env: {}, redactor: new Redactor(), readFile: () => text })
+}
+const CF = '[[domains]]\ntype = "cloudflare"\ntoken = "t0ken-abc"\nzone = "example.com"\nrecords = ["home.example.com"]\n'
+
+describe('config review fixes', () => {
+  it('a family an entry manages but [detect] turns off is a config error (exit 78), not a run that always fails', () => {
+    let e: unknown
+    try {
+      load(`[detect]\nipv6 = []\n\n${CF}ip_types = ["4", "6"]\n`)
+    } catch (x) {
+      e = x
+    }
+    expect(e).toBeInstanceOf(ConfigError)
+    expect((e as ConfigError).message).toContain('domains[0].ip_types: manages AAAA records, but [detect] ipv6 = [] turns IPv6 detection off')
+  })
+  it('ipv6 = [] is fine when no entry manages AAAA', () => {
+    expect(load(`[detect]\nipv6 = []\n\n${CF}`).config.domains).toHaveLength(1)
+  })
+  it('50 000 records load in linear time (duplicates found with a set)', () => {
+    const names = Array.from({ length: 50_000 }, (_, i) => `"h${i}.example.com"`).join(', ')
+    const { config, warnings } = load(`[[domains]]\ntype = "cloudflare"\ntoken = "t0ken-abc"\nzone = "example.com"\nrecords = [${names}, "h1.example.com"]\n`)
+    expect(config.domains[0]!.records).toHaveLength(50_000)
+    expect(warnings).toEqual(['domains[0].records[50000]: h1.example.com is listed twice; it is handled once'])
+  })
+})
