@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import { DEFAULT_TIMEOUTS } from '../context.js'
 import { defaultSources } from '../detect/presets.js'
 import { ConfigError, EdgeError } from '../errors.js'
@@ -37,6 +37,22 @@ export function findConfigPath(
     return fromEnv
   }
   return exists(DEFAULT_CONFIG_PATH) ? DEFAULT_CONFIG_PATH : null
+}
+
+/** Largest config or secret file read, in bytes: a config is a few KB; this only stops runaways. */
+export const MAX_CONFIG_FILE_BYTES = 1 << 20
+
+/**
+ * Reads a regular file of at most MAX_CONFIG_FILE_BYTES as UTF-8. A FIFO, a device (`/dev/zero`)
+ * or a directory would hang or exhaust memory before any deadline applies (the run's deadline
+ * starts after the config stage), so they are refused by type first.
+ * @throws an Error with `code` (ENOTREG, EISDIR, EFBIG, or the system's) that callers turn into a ConfigError.
+ */
+export function readSmallFile(p: string): string {
+  const st = statSync(p)
+  if (!st.isFile()) throw Object.assign(new Error(`${p} is not a regular file`), { code: st.isDirectory() ? 'EISDIR' : 'ENOTREG' })
+  if (st.size > MAX_CONFIG_FILE_BYTES) throw Object.assign(new Error(`${p} is larger than ${MAX_CONFIG_FILE_BYTES} bytes`), { code: 'EFBIG' })
+  return readFileSync(p, 'utf8')
 }
 
 /** Options of `loadConfig`. */
@@ -86,7 +102,7 @@ export function loadConfig(opts: LoadOptions): LoadResult {
     return { config, warnings: [], rendered: '' }
   }
   const path = opts.path
-  const readFile = opts.readFile ?? ((p: string) => readFileSync(p, 'utf8'))
+  const readFile = opts.readFile ?? readSmallFile
   try {
     let template: string
     try {

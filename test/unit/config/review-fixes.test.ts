@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { loadConfig } from '../../../src/config/load.js'
 import { ConfigError } from '../../../src/errors.js'
@@ -28,5 +31,20 @@ describe('config review fixes', () => {
     const { config, warnings } = load(`[[domains]]\ntype = "cloudflare"\ntoken = "t0ken-abc"\nzone = "example.com"\nrecords = [${names}, "h1.example.com"]\n`)
     expect(config.domains[0]!.records).toHaveLength(50_000)
     expect(warnings).toEqual(['domains[0].records[50000]: h1.example.com is listed twice; it is handled once'])
+  })
+})
+
+describe('config files that would hang or exhaust memory', () => {
+  it.each([
+    ['a device as the config', '/dev/zero', /cannot read config file \/dev\/zero \(ENOTREG\)/],
+    ['a directory as the config', '/tmp', /cannot read config file \/tmp \(EISDIR\)/],
+  ])('%s is refused by type, not read', (_what, path, message) => {
+    expect(() => loadConfig({ path, env: {}, redactor: new Redactor() })).toThrow(message)
+  })
+  it('{{file}} on a device is refused by type, not read', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'edge-ddns-cfg-'))
+    const conf = join(dir, 'c.toml')
+    writeFileSync(conf, 'x = "{{file "/dev/zero"}}"\n')
+    expect(() => loadConfig({ path: conf, env: {}, redactor: new Redactor() })).toThrow(ConfigError)
   })
 })
