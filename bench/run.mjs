@@ -4,7 +4,10 @@
 // stand-ins; nothing reaches the internet. It reports and never fails on a number: the ratios
 // depend on the machine and its load (printed first), and tests never assert times.
 //
-//   node bench/run.mjs [--runs N] [--only size,startup,oneshot,daemon,peers,scale]
+//   node bench/run.mjs [--build] [--runs N] [--only size,startup,oneshot,daemon,peers,scale]
+//
+// --build builds dist/edge-ddns.mjs first (as `node build/bundle.mjs` does, but a bundle over
+// the size budget is still measured: the size section says by how much).
 //
 // Sections:
 // - size: the bundle and each package's share (esbuild metafile, dist/meta.json);
@@ -18,7 +21,7 @@ import { spawnSync } from 'node:child_process'
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { join } from 'node:path'
-import { byPackage } from '../build/bundle.mjs'
+import { BUDGET_BYTES, buildBundle, byPackage } from '../build/bundle.mjs'
 import { startDyndns2 } from './dyndns2-server.mjs'
 import { BUNDLE, ROOT, bunBinary, cleanEnv, importTsHelper, machine, measure, ratio, table, which } from './lib.mjs'
 
@@ -35,6 +38,11 @@ const WAN = '203.0.113.7'
 const OLD = '198.51.100.1'
 const TOKEN = 'cfBenchToken_0123456789abcdefghijklmnop'
 
+if (argv.includes('--build')) {
+  const { size, metafile } = await buildBundle()
+  writeFileSync(join(ROOT, 'dist', 'meta.json'), JSON.stringify(metafile))
+  if (size > BUDGET_BYTES) console.error(`note: the bundle is ${(size / 1024).toFixed(1)} KB, over the ${BUDGET_BYTES / 1024} KB budget; measuring it anyway`)
+}
 if (!existsSync(BUNDLE)) {
   console.error(`${BUNDLE} is missing: run \`node build/bundle.mjs\` (npm run bench does)`)
   process.exit(1)
@@ -67,7 +75,8 @@ function header() {
 function size() {
   const metaPath = join(ROOT, 'dist', 'meta.json')
   const bytes = readFileSync(BUNDLE).length
-  console.log(`\n## Bundle size\n\ndist/edge-ddns.mjs: ${(bytes / 1024).toFixed(1)} KB (budget 250 KB, build/bundle.mjs)\n`)
+  const over = bytes > BUDGET_BYTES ? `, over by ${((bytes - BUDGET_BYTES) / 1024).toFixed(1)} KB` : ''
+  console.log(`\n## Bundle size\n\ndist/edge-ddns.mjs: ${(bytes / 1024).toFixed(1)} KB (budget ${BUDGET_BYTES / 1024} KB, build/bundle.mjs${over})\n`)
   if (!existsSync(metaPath)) return console.log('(dist/meta.json missing: build with node build/bundle.mjs for the breakdown)')
   const rows = [['part', 'KB', 'share']]
   for (const [name, b] of byPackage(JSON.parse(readFileSync(metaPath, 'utf8')))) rows.push([name, (b / 1024).toFixed(1), `${((b / bytes) * 100).toFixed(0)}%`])
@@ -193,19 +202,18 @@ function daemon() {
     return console.log(`bench/daemon.mjs failed (exit ${r.status}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`)
   }
   const toMB = (b) => b / 1048576
-  console.log(
-    table([
-      ['', 'RSS', 'heap used'],
-      ['start', mb(toMB(m.start.rss)), mb(toMB(m.start.heapUsed))],
-      [`after ${m.warm} cycles`, mb(toMB(m.afterWarm.rss)), mb(toMB(m.afterWarm.heapUsed))],
-      [`after ${m.cycles} cycles`, mb(toMB(m.end.rss)), mb(toMB(m.end.heapUsed))],
-      [
-        `growth ${m.warm} → ${m.cycles} (budget ≤ 1 MB)`,
-        `${plusMB(toMB(m.end.rss), toMB(m.afterWarm.rss))} ${verdict(m.end.rss - m.afterWarm.rss <= 1048576)}`,
-        plusMB(toMB(m.end.heapUsed), toMB(m.afterWarm.heapUsed)),
-      ],
-    ]),
-  )
+  // bench/daemon.mjs belongs to the daemon work and has printed two shapes: one result, or one per
+  // runtime profile. Both are shown; anything else is printed as it came.
+  const results = Array.isArray(m.results) ? m.results : m.start ? [{ profile: 'node', flags: [], cycles: m.cycles, rss: { [m.warm]: m.afterWarm.rss, end: m.end.rss }, rssGrowth: m.end.rss - m.afterWarm.rss }] : null
+  if (!results) return console.log(r.stdout.trim())
+  const rows = [['profile', 'node flags', 'cycles', 'RSS after 100', 'RSS at the end', 'growth (budget ≤ 1 MB)']]
+  for (const x of results) {
+    const after100 = x.rss?.['100']
+    const end = x.rss?.end
+    const growth = typeof x.rssGrowth === 'number' ? x.rssGrowth : end - after100
+    rows.push([x.profile ?? '', (x.flags ?? []).join(' ') || '(none)', x.cycles ?? '', mb(toMB(after100)), mb(toMB(end)), `${plusMB(toMB(end), toMB(end - growth))} ${verdict(growth <= 1048576)}`])
+  }
+  console.log(table(rows))
 }
 
 async function peers(w) {
@@ -275,7 +283,12 @@ resolver = "127.0.0.1:${port}"
       const now = Math.floor(Date.now() / 1000)
       const t = scenario === 'changed' ? now - 3600 : now
       const ip = scenario === 'changed' ? OLD : WAN
-      writeFileSync(cache, `## ddclient-3.10.0\natime=${t},host=${host},ip=${ip},mtime=${t},status=good,wtime=0 ${host}\n`)
+      // Every field ddclient 3.10 writes: a missing one (static, wildcard, ...) counts as changed
+      // and forces an update.
+      writeFileSync(
+        cache,
+        `## ddclient-3.10.0\natime=${t},backupmx=0,custom=0,host=${host},ip=${ip},mtime=${t},mx=,script=/nic/update,static=0,status=good,wildcard=0,wtime=0 ${host}\n`,
+      )
     }
     // -daemon=0 on the command line: ddclient raises a daemon value from the file to 60 s.
     tools.push({ name: 'ddclient', cmd: ddclient, args: ['-daemon=0', '-file', cfg, '-quiet'], cwd: d, prepare })
@@ -303,7 +316,8 @@ custom bench {
 }
 `,
     )
-    const prepare = (scenario) => writeFileSync(join(cacheDir, `${host}.cache`), `${scenario === 'changed' ? OLD : WAN}\n`)
+    // The cache file holds the address alone, no line break (inadyn compares it as it is).
+    const prepare = (scenario) => writeFileSync(join(cacheDir, `${host}.cache`), scenario === 'changed' ? OLD : WAN)
     tools.push({ name: 'inadyn', cmd: inadyn, args: ['--once', '--foreground', '--no-pidfile', `--cache-dir=${cacheDir}`, '-f', cfg, '-l', 'warning'], cwd: d, prepare })
   } else missing.push('inadyn (apt-get install inadyn)')
 

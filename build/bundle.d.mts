@@ -23,3 +23,5 @@ export function byPackage(metafile: unknown): [string, number][]
 export function biggestFiles(metafile: unknown, n?: number): [string, number][]
 /** Names each built-in is imported by in `dir`; `all`: built-ins imported as a namespace or re-exported. */
 export function namedBuiltinImports(dir: string): Map<string, Set<string>> & { all: Set<string> }
+/** Packages src imports at the top but needs only on some paths; loaded at first use in the bundle. */
+export const LAZY_PACKAGES: string[]

@@ -81,6 +81,10 @@ export function renderConfig(template: string, opts: RenderOptions): Rendered {
   const where: Where = (line) =>
     line === undefined ? (opts.source ? `${opts.source}: ` : '') : opts.source ? `${opts.source}, line ${line}: ` : `line ${line}: `
 
+  // Without a `{{` there is nothing to render (Handlebars gives the text back as it is): the
+  // parser is not even loaded, which a plain config's start-up does not need.
+  if (!template.includes('{{')) return { text: template, warnings: [] }
+
   let ast: Program
   try {
     ast = parseTemplate(template) as Program
