@@ -60,8 +60,12 @@ export const LIST_MAX_BYTES = 8 << 20
  * allow 3,500), so a batch fits every plan.
  */
 export const BATCH_MAX = 200
-/** Stop following pages after this many: a guard against a server that never says "last page". */
-const MAX_PAGES = 10_000
+/**
+ * Stop following pages after this many: a guard against a server that never says "last page"
+ * (1000 pages of 1000 records is more than any zone holds; a hostile listing could otherwise
+ * spend Cloudflare's 1200-requests-per-5-minutes allowance in seconds).
+ */
+const MAX_PAGES = 1000
 
 /** The Cloudflare v4 API at one base URL with one set of credentials. */
 export class CloudflareApi {
@@ -144,6 +148,7 @@ export class CloudflareApi {
    */
   async listAll(ctx: Ctx, path: string, perPage: number, query: Record<string, string> = {}): Promise<unknown[]> {
     const all: unknown[] = []
+    const ids = new Set<string>()
     for (let page = 1; page <= MAX_PAGES; page++) {
       const { result, info } = await this.call(ctx, 'GET', path, {
         query: { ...query, page, per_page: perPage },
@@ -152,7 +157,20 @@ export class CloudflareApi {
       if (!Array.isArray(result)) {
         throw new EdgeError('protocol', `cloudflare: GET ${path} page ${page}: "result" is not a list`)
       }
-      for (const item of result) all.push(item)
+      let fresh = 0
+      for (const item of result) {
+        const id = (item as { id?: unknown } | null)?.id
+        // The same item twice (a listing that shifted under us, or a page repeated) is kept once.
+        if (typeof id === 'string') {
+          if (ids.has(id)) continue
+          ids.add(id)
+        }
+        fresh++
+        all.push(item)
+      }
+      if (result.length > 0 && fresh === 0) {
+        throw new EdgeError('protocol', `cloudflare: GET ${path} page ${page} repeats items already listed; the listing does not end`)
+      }
       const total = info?.total_pages
       if (typeof total === 'number' ? page >= total : result.length < (info?.per_page ?? perPage)) return all
       if (result.length === 0) return all
