@@ -241,9 +241,9 @@ class CloudflareProvider implements Provider {
       const { id, content } = patches[j]!
       listed?.setContent(id, content)
       const now = byId.get(id)?.content
-      const warnings = typeof now === 'string' && !sameAddress(now, content) ? [`cloudflare answered content ${now}, not ${content}`] : []
       const previous = ch.current.kind === 'present' ? { previous: ch.current.values } : {}
-      return { ref: ch.ref, status: 'updated', value: content, ...previous, ...(warnings.length ? { warnings } : {}) }
+      if (typeof now === 'string' && !sameAddress(now, content)) return { ref: ch.ref, status: 'failed', value: content, ...previous, error: otherContent(now, content) }
+      return { ref: ch.ref, status: 'updated', value: content, ...previous }
     })
   }
 
@@ -262,8 +262,9 @@ class CloudflareProvider implements Provider {
       }
       const res = await this.api.patchContent(ctx, meta.zoneId, rec.id, value)
       listed?.setContent(rec.id, value)
-      const warnings = typeof res.content === 'string' && !sameAddress(res.content, value) ? [`cloudflare answered content ${res.content}, not ${value}`] : []
-      return { ref, status: 'updated', value, previous: current.values, ...(warnings.length ? { warnings } : {}) }
+      // An answer holding another address is not a success: the record is read again next run.
+      if (typeof res.content === 'string' && !sameAddress(res.content, value)) return { ref, status: 'failed', value, previous: current.values, error: otherContent(res.content, value) }
+      return { ref, status: 'updated', value, previous: current.values }
     }
     if (!ch.create) return { ref, status: 'missing', value }
     const res = await this.api.create(ctx, meta.zoneId, { type: ref.type, name: ref.fqdn, content: value, ttl: this.ttl ?? 1, proxied: false })
@@ -290,4 +291,9 @@ export const cloudflare: ProviderDef<CloudflareSettings> = {
   ttl: { min: 60, max: 86400, auto: 1 },
   parse,
   create: (settings, opts) => new CloudflareProvider(settings, opts.ttl),
+}
+
+/** The error for a write Cloudflare answered with another address than the one sent. */
+function otherContent(answered: string, sent: string): EdgeError {
+  return new EdgeError('protocol', `cloudflare answered content ${answered} after the update to ${sent}; the record is read again next run`, { retryable: true })
 }

@@ -530,7 +530,7 @@ describe('cloudflare provider: batch writes', () => {
     ])
   })
 
-  it('warns when the batch answer holds another content than sent', async () => {
+  it('a batch answer holding another content than sent fails that record (read again next run)', async () => {
     const cf = await fake({ token: TOKEN, zones: [{ name: 'example.com', records: many(2) }] })
     const ctx = makeCtx()
     const { p, cur, refs } = await readAll(cf, 2, ctx)
@@ -545,8 +545,9 @@ describe('cloudflare provider: batch writes', () => {
       refs.map((r, i) => change(r, '192.0.2.7', cur[i]!)),
       ctx,
     )
-    expect(out[0]!.warnings).toBeUndefined()
-    expect(out[1]!.warnings).toEqual(['cloudflare answered content 192.0.2.99, not 192.0.2.7'])
+    expect(out[0]!.status).toBe('updated')
+    expect(out[1]!.status).toBe('failed')
+    expect(out[1]!.error?.message).toBe('cloudflare answered content 192.0.2.99 after the update to 192.0.2.7; the record is read again next run')
   })
 })
 
