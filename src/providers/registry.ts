@@ -9,6 +9,7 @@ import { dynu } from './dynu/index.js'
 import { he } from './he/index.js'
 import { namecheap } from './namecheap/index.js'
 import { noip } from './noip/index.js'
+import { TOKENURL_PROVIDERS } from './tokenurl/index.js'
 import { rfc2136 } from './rfc2136/index.js'
 
 /**
@@ -28,6 +29,7 @@ export const providers: Readonly<Record<string, ProviderDef>> = {
   dyndns2: dyndns2 as ProviderDef,
   duckdns: duckdns as ProviderDef,
   desec: desec as ProviderDef,
+  ...TOKENURL_PROVIDERS,
 }
 
 /**

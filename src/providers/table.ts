@@ -1,11 +1,15 @@
+import { PRESETS } from './dyndns2/presets.js'
 import type { ProviderDef } from './types.js'
 
 /**
  * The provider table, made from the registry alone (one source of truth for `edge-ddns providers`
- * and the README). Columns: type, keys (required ones in bold in Markdown, `*` in text), how the
- * current value is read back, IPv6, and whether both families go in one request.
+ * and the README). One row per service: each provider type, and each dyndns2 preset as its own
+ * row (`dyndns2 preset=strato`), since a preset is a service a user picks by name. Columns: type,
+ * keys (required ones in bold in Markdown, `*` in text), how the current value is read back,
+ * IPv6, and whether both families go in one request.
  */
 export interface ProviderRow {
+  /** `cloudflare`, or `dyndns2 preset=strato` for a preset. */
   type: string
   summary: string
   keys: string[]
@@ -16,20 +20,44 @@ export interface ProviderRow {
   docs: string
 }
 
-/** One row per provider, sorted by type name. */
+/** The rows of the dyndns2 presets, from the `dyndns2` definition's keys and each preset row. */
+function presetRows(def: ProviderDef): ProviderRow[] {
+  return PRESETS.map((p) => {
+    const keys = [
+      'preset',
+      ...def.keys.map((k) => k.key).filter((k) => k !== 'preset' && (k !== 'username' || p.auth !== 'password-param') && (k !== 'server6' || p.ipv6 === 'host')),
+    ]
+    const userRequired = p.auth !== 'password-param' && !p.userIsHost
+    return {
+      type: `dyndns2 preset=${p.name}`,
+      summary: p.title,
+      keys,
+      required: def.keys.filter((k) => k.required).map((k) => k.key).concat('preset', userRequired ? ['username'] : []),
+      readBack: 'DNS',
+      ipv6: p.ipv6 !== 'none',
+      oneRequest: p.ipv6 === 'comma' || p.ipv6 === 'param',
+      docs: p.docs,
+    }
+  })
+}
+
+/** One row per provider type, sorted by type name, each type followed by its presets. */
 export function providerRows(providers: Readonly<Record<string, ProviderDef>>): ProviderRow[] {
   return Object.entries(providers)
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([type, def]) => ({
-      type,
-      summary: def.summary,
-      keys: def.keys.map((k) => k.key),
-      required: def.keys.filter((k) => k.required).map((k) => k.key),
-      readBack: def.capabilities.read === 'api' ? 'API' : 'DNS',
-      ipv6: def.capabilities.ipv6,
-      oneRequest: def.capabilities.dualStackOneRequest,
-      docs: def.docs,
-    }))
+    .flatMap(([type, def]) => {
+      const row: ProviderRow = {
+        type,
+        summary: def.summary,
+        keys: def.keys.map((k) => k.key),
+        required: def.keys.filter((k) => k.required).map((k) => k.key),
+        readBack: def.capabilities.read === 'api' ? 'API' : 'DNS',
+        ipv6: def.capabilities.ipv6,
+        oneRequest: def.capabilities.dualStackOneRequest,
+        docs: def.docs,
+      }
+      return type === 'dyndns2' ? [row, ...presetRows(def)] : [row]
+    })
 }
 
 /** The table in GitHub Markdown, for the README. */
@@ -43,7 +71,10 @@ export function providerMarkdown(providers: Readonly<Record<string, ProviderDef>
   return `${lines.join('\n')}\n`
 }
 
-/** The table as plain text, for `edge-ddns providers` (required keys marked with `*`). */
+/**
+ * The table as plain text, for `edge-ddns providers` (required keys marked with `*`), ending with
+ * the count of services: provider types plus dyndns2 presets.
+ */
 export function providerText(providers: Readonly<Record<string, ProviderDef>>): string {
   const rows = providerRows(providers)
   const w = Math.max(4, ...rows.map((r) => r.type.length))
@@ -53,6 +84,7 @@ export function providerText(providers: Readonly<Record<string, ProviderDef>>): 
     out.push(`${r.type.padEnd(w)}  ${r.readBack.padEnd(4)}  ${(r.ipv6 ? 'yes' : 'no').padEnd(4)}  ${(r.oneRequest ? 'yes' : 'no').padEnd(5)}  ${keys}`)
     out.push(`${' '.repeat(w)}  ${r.summary}`)
   }
-  out.push(`${rows.length} provider types`)
+  const types = Object.keys(providers).length
+  out.push(`${rows.length} services: ${types} provider types and ${rows.length - types} dyndns2 presets`)
   return `${out.join('\n')}\n`
 }

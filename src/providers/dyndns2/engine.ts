@@ -20,7 +20,10 @@ import { echoWarnings, knownAnswer, parseResponse, type Sent, type Verdict } fro
  * - presets with `maxHosts > 1` put hosts that get the same addresses into one request
  *   (`hostname=a,b`), up to `maxHosts`;
  * - `omittedFamilyIsDeleted`: the other family's value read from DNS goes along, so the service
- *   does not drop it.
+ *   does not drop it; `v6NeedsV4` (INWX): an IPv6 update carries the current A value.
+ * Parameter names follow the preset (`hostParam`, `ipParam`, `v6Param`; `ipParam: ''` sends no
+ * address), `familyParams` go on requests of one family, and `statusCodes` read the answer from
+ * the HTTP status alone (selfhost.de).
  * After an answer that would repeat for the account (bad credentials, a block, `911`, a network
  * failure) the remaining requests are not sent; their changes fail with that error.
  */
@@ -83,9 +86,9 @@ export function planRequests(s: Dyndns2Settings, changes: Change[], read: Readon
       const sent: Sent = {}
       if (f.v4) sent.v4 = f.v4.value
       if (f.v6) sent.v6 = f.v6.value
-      if (p.omittedFamilyIsDeleted) {
+      if (p.omittedFamilyIsDeleted || (p.v6NeedsV4 && f.v6)) {
         const other4 = f.v4 ? undefined : single(read.get(key(host, 'A')))
-        const other6 = f.v6 ? undefined : single(read.get(key(host, 'AAAA')))
+        const other6 = f.v6 || !p.omittedFamilyIsDeleted ? undefined : single(read.get(key(host, 'AAAA')))
         if (other4) sent.v4 = other4
         if (other6) sent.v6 = other6
       }
@@ -122,24 +125,29 @@ export function requestParams(s: Dyndns2Settings, u: Unit): [string, string][] {
     const label = relativeName(u.hosts[0] as string, s.alias.domain)
     if (label !== '@') out.push(['alias', label])
   } else {
-    out.push(['hostname', u.hosts.join(',')])
+    out.push([p.hostParam ?? 'hostname', u.hosts.join(',')])
   }
-  if (p.auth === 'password-param') out.push(['password', s.password])
+  if (p.auth === 'query') out.push(['username', s.username ?? (u.hosts[0] as string)])
+  if (p.auth !== 'basic') out.push(['password', s.password])
   const { v4, v6 } = u.sent
+  const ip = p.ipParam ?? 'myip'
   switch (p.ipv6) {
     case 'comma':
-      out.push(['myip', [v4, v6].filter((a): a is string => a !== undefined).join(',')])
+      out.push([ip, [v4, v6].filter((a): a is string => a !== undefined).join(',')])
       break
     case 'param':
-      if (v4 !== undefined) out.push(['myip', v4])
-      else if (p.keep !== undefined) out.push(['myip', p.keep])
+      if (v4 !== undefined) out.push([ip, v4])
+      else if (p.keep !== undefined) out.push([ip, p.keep])
       if (v6 !== undefined) out.push([p.v6Param ?? 'myipv6', v6])
       else if (p.keep !== undefined) out.push([p.v6Param ?? 'myipv6', p.keep])
       break
     default:
-      out.push(['myip', (v4 ?? v6) as string])
+      // An empty ipParam: the service records the address the request comes from (dy.fi).
+      if (v4 !== undefined && ip) out.push([ip, v4])
+      else if (v6 !== undefined) out.push([p.v6Param ?? ip, v6])
   }
   for (const [k, v] of p.extraParams ?? []) out.push([k, v])
+  for (const [f, k, v] of p.familyParams ?? []) if ((f === 4 ? v4 : v6) !== undefined) out.push([k, v])
   return out
 }
 
@@ -228,7 +236,14 @@ class Dyndns2Provider implements Provider {
     }
     const res = await send(ctx, s.provider, { method: p.method, url: url.toString(), headers, ...(body !== undefined ? { body } : {}) })
     const extra = p.extraCodes ?? []
-    if (!ok(res) && !knownAnswer(res.body, extra)) throw statusError(s.provider, res, ctx.now())
+    const byStatus = p.statusCodes?.find(([status]) => status === res.status)
+    if (byStatus) {
+      const [, kind, meaning] = byStatus
+      return parseResponse(`HTTP ${res.status}`, u.hosts.length, u.sent, `${s.provider}: ${res.host}`, [{ match: '', kind, meaning }])
+    }
+    // A non-2xx answer yields to a known error word in the body (badauth with 400), never to a
+    // preset's own success word: Domeneshop's empty 204 is success, an empty 401 is not.
+    if (!ok(res) && !knownAnswer(res.body, extra.filter((x) => x.kind !== 'good' && x.kind !== 'nochg'))) throw statusError(s.provider, res, ctx.now())
     return parseResponse(res.body, u.hosts.length, u.sent, `${s.provider}: ${res.host}`, extra)
   }
 }
