@@ -1,5 +1,6 @@
 import { isIP } from 'node:net'
 import { ConfigError } from '../errors.js'
+import { parseServer } from '../dns/names.js'
 import type { Family } from '../providers/types.js'
 import type { DnsSourceSpec, HttpSourceSpec, SourceSpec } from './types.js'
 
@@ -207,43 +208,9 @@ function strKey(t: Record<string, unknown>, key: string, path: string, required:
   return v.trim()
 }
 
-/**
- * Splits `host`, `host:port`, `1.2.3.4:53`, `[2001:db8::1]:53` or a bare IPv6 literal.
- * @throws ConfigError naming `path` when the port or the host is not valid.
- */
-export function parseHostPort(s: string, path: string): { host: string; port: number } {
-  let host: string
-  let portText: string | undefined
-  const bracket = /^\[([^\]]+)\](?::(.*))?$/.exec(s)
-  if (bracket) {
-    host = bracket[1]!
-    portText = bracket[2]
-    if (isIP(host) !== 6) throw new ConfigError(path, 'brackets must hold an IPv6 address, e.g. "[2001:db8::53]:53"')
-  } else if (isIP(s) === 6) {
-    host = s
-  } else {
-    const i = s.lastIndexOf(':')
-    if (i >= 0) {
-      host = s.slice(0, i)
-      portText = s.slice(i + 1)
-    } else host = s
-  }
-  let port = 53
-  if (portText !== undefined) {
-    if (!/^\d{1,5}$/.test(portText) || Number(portText) < 1 || Number(portText) > 65535) {
-      throw new ConfigError(path, 'port must be a number from 1 to 65535')
-    }
-    port = Number(portText)
-  }
-  if (isIP(host) === 0 && !/^(?=.{1,253}$)([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)*\.?$/.test(host)) {
-    throw new ConfigError(path, 'expected an IP address or host name, optionally with :port ("[v6]:port" for IPv6)')
-  }
-  return { host, port }
-}
-
 function parseDnsTable(t: Record<string, unknown>, path: string): DnsSourceSpec {
   rejectUnknownKeys(t, ['dns', 'name', 'type', 'class', 'family'], path)
-  const { host, port } = parseHostPort(strKey(t, 'dns', path, true)!, `${path}.dns`)
+  const { host, port } = parseServer(strKey(t, 'dns', path, true)!, `${path}.dns`)
   const name = strKey(t, 'name', path, true)!.replace(/\.$/, '')
   const typeText = strKey(t, 'type', path, false)?.toUpperCase()
   if (typeText !== undefined && typeText !== 'A' && typeText !== 'AAAA' && typeText !== 'TXT') {

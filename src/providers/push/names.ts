@@ -1,6 +1,6 @@
 import { ConfigError } from '../../errors.js'
 import { keyPath, optString, typeName, type Table } from '../../config/fields.js'
-import { parseServer, type ServerAddress } from '../rfc2136/names.js'
+import { parseServer, type ServerAddress } from '../../dns/names.js'
 
 /**
  * Names and common keys of the push-only providers (dyndns2 family, Namecheap, DuckDNS, deSEC).

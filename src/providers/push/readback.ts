@@ -4,7 +4,7 @@ import type { Ctx } from '../../context.js'
 import { EdgeError, toEdgeError } from '../../errors.js'
 import type { DnsAnswer } from '../../dns/types.js'
 import type { Current, RecordRef } from '../types.js'
-import { parseServer, type ServerAddress } from '../rfc2136/names.js'
+import { parseServer, type ServerAddress } from '../../dns/names.js'
 
 /**
  * The read-back of push-only providers: their update protocols (dyndns2, DuckDNS, deSEC's update

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_SOURCES, defaultSources, parseHostPort, parseSource, resolverSources, sourceLabel } from '../../../src/detect/presets.js'
+import { DEFAULT_SOURCES, defaultSources, parseSource, resolverSources, sourceLabel } from '../../../src/detect/presets.js'
+import { parseServer } from '../../../src/dns/names.js'
 import { ConfigError } from '../../../src/errors.js'
 
 function configError(fn: () => unknown): ConfigError {
@@ -97,16 +98,16 @@ describe('source presets', () => {
     [{ dns: '127.0.0.1', name: 'x', type: 'MX' }, 'detect.ipv4[1].type: must be "A", "AAAA" or "TXT"'],
     [{ dns: '127.0.0.1', name: 'x', class: 'HS' }, 'detect.ipv4[1].class: must be "IN" or "CH"'],
     [{ dns: '127.0.0.1', name: 'x', type: 'AAAA' }, 'detect.ipv4[1]: this query serves no address family'],
-    [{ dns: '[127.0.0.1]:53', name: 'x' }, 'detect.ipv4[1].dns: brackets must hold an IPv6 address'],
+    [{ dns: '[127.0.0.1]:53', name: 'x' }, 'detect.ipv4[1].dns: brackets are only for IPv6 addresses'],
     [{ url: 'https://x.example', family: 5 }, 'detect.ipv4[1].family: must be 4 or 6'],
   ])('%j is a config error naming the key', (value, msg) => {
     expect(configError(() => parseSource(value, 'detect.ipv4[1]')).message).toContain(msg)
   })
 
-  it('parseHostPort', () => {
-    expect(parseHostPort('127.0.0.1:5353', 'p')).toEqual({ host: '127.0.0.1', port: 5353 })
-    expect(parseHostPort('[2001:db8::53]:5353', 'p')).toEqual({ host: '2001:db8::53', port: 5353 })
-    expect(parseHostPort('ns1.example.', 'p')).toEqual({ host: 'ns1.example.', port: 53 })
+  it('host:port forms (shared with rfc2136 and the read-back resolver)', () => {
+    expect(parseServer('127.0.0.1:5353', 'p')).toMatchObject({ host: '127.0.0.1', port: 5353 })
+    expect(parseServer('[2001:db8::53]:5353', 'p')).toMatchObject({ host: '2001:db8::53', port: 5353 })
+    expect(parseServer('ns1.example.', 'p')).toMatchObject({ host: 'ns1.example.', port: 53 })
   })
 })
 
