@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
+import { readInTurn, writeInTurn } from '../serial.js'
 import type { Ctx } from '../../context.js'
-import { ConfigError, EdgeError, toEdgeError } from '../../errors.js'
+import { ConfigError, EdgeError } from '../../errors.js'
 import { keyPath, optStringArray, optUrl, rejectUnknown, reqString, type Table } from '../../config/fields.js'
 import type { Change, Current, Outcome, ParseCtx, ParsedEntry, Provider, ProviderDef, RecordRef } from '../types.js'
 import { GoDaddyApi, type GdRecord, type GdRecordWrite } from './api.js'
@@ -43,14 +44,6 @@ const KEYS = ['domain', 'key', 'secret', 'records', 'base_url'] as const
 
 /** Visible ASCII only: the credentials go into an HTTP header, where a space or control character breaks it. */
 const HEADER_SAFE = /^[\x21-\x7e]+$/
-
-/**
- * After these, the entry's remaining calls are not sent in this run: the answer would be the same
- * (refused credentials, unknown domain, an endpoint that is not the API) or sending more makes it
- * worse (rate limit, an overloaded or unreachable server). A conflict or an invalid record is
- * about one record and stops nothing.
- */
-const STOPPING: ReadonlySet<string> = new Set(['auth', 'forbidden', 'ratelimit', 'notfound', 'transient', 'protocol', 'provider'])
 
 /** First 8 hex digits of the SHA-256 of a credential: names an account without revealing it. */
 export function fingerprint(secret: string): string {
@@ -108,22 +101,7 @@ class GoDaddyProvider implements Provider {
    * `absent` (BC-34), and after an account-wide failure the remaining refs fail with it unsent.
    */
   async read(refs: RecordRef[], ctx: Ctx): Promise<Current[]> {
-    const out: Current[] = []
-    let stop: EdgeError | undefined
-    for (const ref of refs) {
-      if (stop) {
-        out.push({ kind: 'failed', error: stop })
-        continue
-      }
-      try {
-        out.push(await this.readOne(ref, ctx))
-      } catch (e) {
-        const error = toEdgeError(e)
-        out.push({ kind: 'failed', error })
-        if (STOPPING.has(error.kind)) stop = error
-      }
-    }
-    return out
+    return readInTurn(refs, (ref) => this.readOne(ref, ctx))
   }
 
   private async readOne(ref: RecordRef, ctx: Ctx): Promise<Current> {
@@ -152,23 +130,7 @@ class GoDaddyProvider implements Provider {
    * Changes go one after the other; after an account-wide failure the rest fail unsent.
    */
   async write(changes: Change[], ctx: Ctx): Promise<Outcome[]> {
-    const out: Outcome[] = []
-    let stop: EdgeError | undefined
-    for (const ch of changes) {
-      const previous = ch.current.kind === 'present' ? { previous: ch.current.values } : {}
-      if (stop) {
-        out.push({ ref: ch.ref, status: 'failed', value: ch.value, ...previous, error: stop })
-        continue
-      }
-      try {
-        out.push(await this.writeOne(ch, ctx))
-      } catch (e) {
-        const error = toEdgeError(e)
-        out.push({ ref: ch.ref, status: 'failed', value: ch.value, ...previous, error })
-        if (STOPPING.has(error.kind)) stop = error
-      }
-    }
-    return out
+    return writeInTurn(changes, (ch) => this.writeOne(ch, ctx))
   }
 
   private async writeOne(ch: Change, ctx: Ctx): Promise<Outcome> {

@@ -1,7 +1,8 @@
 import type { Ctx } from '../../context.js'
-import { ConfigError, EdgeError, toEdgeError } from '../../errors.js'
+import { ConfigError, EdgeError } from '../../errors.js'
 import { keyPath, optStringArray, optUrl, rejectUnknown, reqString, type Table } from '../../config/fields.js'
 import type { Change, Current, Outcome, ParseCtx, ParsedEntry, Provider, ProviderDef, RecordRef } from '../types.js'
+import { readInTurn, writeInTurn } from '../serial.js'
 import { fingerprint } from '../godaddy/index.js'
 import { normalizeDomain, recordFqdn, relativeName } from '../godaddy/names.js'
 import { accountQueue } from '../godaddy/queue.js'
@@ -49,9 +50,6 @@ export interface PorkbunMeta {
 }
 
 const KEYS = ['domain', 'key', 'secret', 'records', 'base_url'] as const
-
-/** After these the entry's remaining calls are not sent in this run (see the GoDaddy provider). */
-const STOPPING: ReadonlySet<string> = new Set(['auth', 'forbidden', 'ratelimit', 'notfound', 'transient', 'protocol', 'provider'])
 
 /** Record types Porkbun allows at a name that then cannot hold an A/AAAA record. */
 const BLOCKING_TYPES = ['CNAME', 'ALIAS'] as const
@@ -104,22 +102,7 @@ class PorkbunProvider implements Provider {
    * `failed`, never `absent` (BC-34); after an account-wide failure the rest fail with it unsent.
    */
   async read(refs: RecordRef[], ctx: Ctx): Promise<Current[]> {
-    const out: Current[] = []
-    let stop: EdgeError | undefined
-    for (const ref of refs) {
-      if (stop) {
-        out.push({ kind: 'failed', error: stop })
-        continue
-      }
-      try {
-        out.push(await this.readOne(ref, ctx))
-      } catch (e) {
-        const error = toEdgeError(e)
-        out.push({ kind: 'failed', error })
-        if (STOPPING.has(error.kind)) stop = error
-      }
-    }
-    return out
+    return readInTurn(refs, (ref) => this.readOne(ref, ctx))
   }
 
   private async readOne(ref: RecordRef, ctx: Ctx): Promise<Current> {
@@ -155,23 +138,7 @@ class PorkbunProvider implements Provider {
    * fail unsent.
    */
   async write(changes: Change[], ctx: Ctx): Promise<Outcome[]> {
-    const out: Outcome[] = []
-    let stop: EdgeError | undefined
-    for (const ch of changes) {
-      const previous = ch.current.kind === 'present' ? { previous: ch.current.values } : {}
-      if (stop) {
-        out.push({ ref: ch.ref, status: 'failed', value: ch.value, ...previous, error: stop })
-        continue
-      }
-      try {
-        out.push(await this.writeOne(ch, ctx))
-      } catch (e) {
-        const error = toEdgeError(e)
-        out.push({ ref: ch.ref, status: 'failed', value: ch.value, ...previous, error })
-        if (STOPPING.has(error.kind)) stop = error
-      }
-    }
-    return out
+    return writeInTurn(changes, (ch) => this.writeOne(ch, ctx))
   }
 
   private async writeOne(ch: Change, ctx: Ctx): Promise<Outcome> {
