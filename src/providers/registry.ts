@@ -1,5 +1,8 @@
 import type { ProviderDef } from './types.js'
+import { alidns } from './alidns/index.js'
 import { cloudflare } from './cloudflare/index.js'
+import { dnspod } from './dnspod/index.js'
+import { route53 } from './route53/index.js'
 import { godaddy } from './godaddy/index.js'
 import { porkbun } from './porkbun/index.js'
 import { desec } from './desec/index.js'
@@ -30,6 +33,9 @@ export const providers: Readonly<Record<string, ProviderDef>> = {
   duckdns: duckdns as ProviderDef,
   desec: desec as ProviderDef,
   ...TOKENURL_PROVIDERS,
+  route53: route53 as ProviderDef,
+  alidns: alidns as ProviderDef,
+  dnspod: dnspod as ProviderDef,
 }
 
 /**
