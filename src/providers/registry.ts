@@ -1,5 +1,13 @@
 import type { ProviderDef } from './types.js'
 import { alidns } from './alidns/index.js'
+import { azure } from './azure/index.js'
+import { cloudns } from './cloudns/index.js'
+import { digitalocean } from './digitalocean/index.js'
+import { gandi } from './gandi/index.js'
+import { hetzner } from './hetzner/index.js'
+import { ionos } from './ionos/index.js'
+import { powerdns } from './powerdns/index.js'
+import { transip } from './transip/index.js'
 import { cloudflare } from './cloudflare/index.js'
 import { dnspod } from './dnspod/index.js'
 import { route53 } from './route53/index.js'
@@ -36,6 +44,14 @@ export const providers: Readonly<Record<string, ProviderDef>> = {
   route53: route53 as ProviderDef,
   alidns: alidns as ProviderDef,
   dnspod: dnspod as ProviderDef,
+  digitalocean: digitalocean as ProviderDef,
+  hetzner: hetzner as ProviderDef,
+  gandi: gandi as ProviderDef,
+  ionos: ionos as ProviderDef,
+  cloudns: cloudns as ProviderDef,
+  powerdns: powerdns as ProviderDef,
+  transip: transip as ProviderDef,
+  azure: azure as ProviderDef,
 }
 
 /**
