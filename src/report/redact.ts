@@ -31,23 +31,38 @@ export class Redactor {
     this.add(Buffer.from(`${user}:${password}`, 'utf8').toString('base64'))
   }
 
-  /** The text with each registered secret (longest first) replaced by `***`. */
+  /**
+   * The text with each registered secret (longest first) replaced by `***`. Messages quote
+   * provider answers shortened with a trailing `…`; a secret cut by that shortening is masked
+   * too (any start of it, 4 characters or more, right before the `…`).
+   */
   redact(text: string): string {
     if (this.secrets.size === 0) return text
     let out = text
-    for (const s of [...this.secrets].sort((a, b) => b.length - a.length)) {
+    const sorted = [...this.secrets].sort((a, b) => b.length - a.length)
+    for (const s of sorted) {
       if (out.includes(s)) out = out.split(s).join('***')
+    }
+    if (out.includes('…')) {
+      out = out.replace(/(\S+)…/g, (whole, head: string) => {
+        for (const s of sorted) {
+          for (let n = Math.min(s.length - 1, head.length); n >= 4; n--) {
+            if (head.endsWith(s.slice(0, n))) return `${head.slice(0, head.length - n)}***…`
+          }
+        }
+        return whole
+      })
     }
     return out
   }
 
   /**
-   * `value` as pretty JSON with every string redacted BEFORE it is escaped: redacting the JSON
+   * `value` as JSON (pretty with `indent` spaces; 0: compact) with every string redacted BEFORE it is escaped: redacting the JSON
    * text afterwards would miss a secret whose JSON form differs (a backslash becomes `\\`), and
    * could break the JSON where a secret equals a literal like `true`.
    */
-  json(value: unknown): string {
-    return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'string' ? this.redact(v) : v), 2)
+  json(value: unknown, indent = 2): string {
+    return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'string' ? this.redact(v) : v), indent)
   }
 
   /** How many secrets are registered (for tests and `check`). */

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net'
-import type { EdgeError } from '../../errors.js'
+import { EdgeError } from '../../errors.js'
 import type { Change, Family, Outcome } from '../types.js'
 
 /**
@@ -37,6 +37,17 @@ export function canonicalAddress(a: string): string {
   return s
 }
 
+/**
+ * How every push provider words an echoed address that differs from the one sent
+ * (`good 198.51.100.7` after sending 192.0.2.10, BC-03). outcomeOf turns such an answer into a
+ * failure: the service holds a wrong address, and a success would be trusted by the state for as
+ * long as the WAN address stays the same.
+ */
+export const RECORDED_OTHER = 'the service recorded '
+
+/** Seconds before a push whose answer echoed another address is tried again. */
+const RECORDED_OTHER_RETRY_SEC = 1800
+
 /** What the service said for one change. */
 export type PushResult = { ok: true; changed: boolean; warnings?: string[] } | { ok: false; error: EdgeError }
 
@@ -48,6 +59,11 @@ export type PushResult = { ok: true; changed: boolean; warnings?: string[] } | {
 export function outcomeOf(ch: Change, r: PushResult): Outcome {
   const previous = ch.current.kind === 'present' ? { previous: ch.current.values } : {}
   if (!r.ok) return { ref: ch.ref, status: 'failed', value: ch.value, ...previous, error: r.error }
+  const other = r.warnings?.find((w) => w.startsWith(RECORDED_OTHER))
+  if (other) {
+    const error = new EdgeError('provider', other, { retryable: true, retryAfterSec: RECORDED_OTHER_RETRY_SEC, code: 'recorded-other' })
+    return { ref: ch.ref, status: 'failed', value: ch.value, ...previous, error }
+  }
   const warnings = [...(r.warnings ?? [])]
   if (!r.changed && ch.current.kind === 'present') {
     warnings.push(`the service already had ${ch.value}; DNS still showed ${ch.current.values.join(', ')} (not caught up yet?)`)

@@ -192,7 +192,7 @@ async function publishAll(
         ...(opts.supportUrl !== undefined ? { supportUrl: opts.supportUrl } : {}),
       })
     : []
-  const payloads = new Map(configs.map((m) => [m.topic, ctx.redactor.redact(JSON.stringify(m.payload))]))
+  const payloads = new Map(configs.map((m) => [m.topic, ctx.redactor.json(m.payload, 0)]))
   const changed =
     mem.force ||
     mem.publishedConfigs === undefined ||
@@ -219,7 +219,7 @@ async function publishAll(
     previous = (await readBack(link, topics, ctx, false)).state
   }
   const state = buildState(run.summary, previous)
-  sends.push(link.publish(topics.state, ctx.redactor.redact(JSON.stringify(state)), { retain: cfg.retain, qos: cfg.qos }))
+  sends.push(link.publish(topics.state, ctx.redactor.json(state, 0), { retain: cfg.retain, qos: cfg.qos }))
   sends.push(link.publish(topics.availability, AVAILABLE, { retain: cfg.retain, qos: cfg.qos }))
   await Promise.all(sends)
   if (mem.publishedConfigs && cfg.discovery && changed) {

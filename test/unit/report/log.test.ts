@@ -51,3 +51,21 @@ describe('redacted JSON output', () => {
     expect(r.redact(`echo: ${b64}`)).toBe('echo: ***')
   })
 })
+
+describe('secrets cut by a shortened quote', () => {
+  it('a secret whose start ends a shortened answer is masked (found by the adversarial review)', () => {
+    const r = new Redactor()
+    r.add('SuperSecretPassw0rd123')
+    const body = `${'X'.repeat(108)} SuperSecretPassw0rd123 tail`
+    const shown = `${body.slice(0, 120)}…`
+    expect(shown).toContain('SuperSecret')
+    const out = r.redact(`dyndns2: answered ${shown}`)
+    expect(out).not.toContain('SuperSecr')
+    expect(out.endsWith("X ***…")).toBe(true)
+  })
+  it('ordinary shortened text is left alone', () => {
+    const r = new Redactor()
+    r.add('SuperSecretPassw0rd123')
+    expect(r.redact('the answer was long…')).toBe('the answer was long…')
+  })
+})

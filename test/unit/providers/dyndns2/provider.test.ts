@@ -127,14 +127,17 @@ describe('dyndns2: requests', () => {
     expect(o?.error?.kind).toBe('protocol')
   })
 
-  it('BC-03: "good 127.0.0.1" for another address fails as badagent; "good <other>" is a warning', async () => {
+  it('BC-03: "good 127.0.0.1" for another address fails as badagent; "good <other>" fails so the state never trusts it', async () => {
     const f = await fake({ '/nic/update': [fixture('dyndns2', 'good-127'), fixture('dyndns2', 'good-other')] })
     const ctx = pushCtx()
     const p = make(ctx, { server: f.url, hostname: ['a.example.com', 'b.example.com'] })
     const [a] = await p.write([change(A('a.example.com'), '192.0.2.10')], ctx)
     expect(a?.error).toMatchObject({ kind: 'forbidden', code: 'badagent' })
     const [b] = await p.write([change(A('b.example.com'), '192.0.2.10')], ctx)
-    expect(b).toMatchObject({ status: 'updated', warnings: ['the service recorded 198.51.100.7, not 192.0.2.10'] })
+    // A success here would be trusted by the state while the WAN address stays the same, leaving the
+    // wrong address published for good (found by the adversarial review); as a failure it is retried.
+    expect(b).toMatchObject({ status: 'failed', error: { kind: 'provider', code: 'recorded-other', retryAfterSec: 1800 } })
+    expect(b?.error?.message).toBe('the service recorded 198.51.100.7, not 192.0.2.10')
   })
 
   it('a connection failure fails the changes as transient and stops the rest', async () => {

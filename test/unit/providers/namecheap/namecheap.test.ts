@@ -111,12 +111,12 @@ describe('namecheap: answers (BC-01)', () => {
     expect(o?.error?.message).toContain('no <interface-response>')
   })
 
-  it('an echoed IP other than the one sent is a warning', async () => {
+  it('an echoed IP other than the one sent fails the record (retried later, never trusted)', async () => {
     const body = fixture('namecheap', 'success').body.replace('192.0.2.10', '198.51.100.7')
     const f = await fake({ '/update': { status: 200, body } })
     const ctx = pushCtx()
     const [o] = await make(f, ctx).write([change(A('home.example.com'), '192.0.2.10')], ctx)
-    expect(o?.warnings).toEqual(['the service recorded 198.51.100.7, not 192.0.2.10'])
+    expect(o).toMatchObject({ status: 'failed', error: { kind: 'provider', message: 'the service recorded 198.51.100.7, not 192.0.2.10' } })
   })
 
   it('the XML reader ignores the encoding claim, NUL bytes of a UTF-16 body read as UTF-8, and entities', () => {
