@@ -8,7 +8,7 @@ import type { Logger } from '../report/log.js'
 import type { Redactor } from '../report/redact.js'
 import { daemonSettings } from '../schedule/config.js'
 import { Daemon, human } from '../schedule/daemon.js'
-import { checkPidFile, removePidFile, writePidFile, type DaemonSignal, type ProcessPort } from '../schedule/signals.js'
+import { checkPidFile, claimPidFile, removePidFile, type DaemonSignal, type ProcessPort } from '../schedule/signals.js'
 import { ensureStateDir, StateStore } from '../schedule/state.js'
 import { BUILD_TIME_MS, VERSION } from '../version.js'
 import type { BaseEnv } from './app.js'
@@ -68,13 +68,13 @@ export async function daemonCommand(env: BaseEnv, log: Logger, redactor: Redacto
   const dir = choice.dir
   ensureStateDir(dir, log)
   const other = checkPidFile(dir, proc)
-  if (other.kind === 'running' && other.pid !== proc.pid) {
-    log.error(`daemon: another edge-ddns daemon (pid ${other.pid}) uses the state directory ${dir}; not starting a second one`)
+  if (other.kind === 'stale') log.info(`daemon: replacing the stale pid file ${other.file} (${other.why})`)
+  const holder = claimPidFile(dir, proc.pid, proc)
+  if (holder !== undefined) {
+    log.error(`daemon: another edge-ddns daemon (pid ${holder}) uses the state directory ${dir}; not starting a second one`)
     return EXIT.FAILED
   }
-  if (other.kind === 'stale') log.info(`daemon: replacing the stale pid file ${other.file} (${other.why})`)
   const store = StateStore.open({ dir, log, now: clock.now })
-  writePidFile(dir, proc.pid)
 
   // Clients per config: a reload may change the timeouts.
   let clientsFor: Config | undefined

@@ -95,7 +95,6 @@ function ago(ms: number): string {
 export function gateRecord(entry: DomainEntry, ref: RecordRef, key: string, desired: string, g: GateCtx): Gate {
   const { store, policy, now } = g
   const rec = store.get(key)
-  if (!rec) return { kind: 'call', force: false }
   const label = recordLabel({ ref })
   const fail = (error: EdgeError, text: string): Gate => ({
     kind: 'skip',
@@ -104,6 +103,13 @@ export function gateRecord(entry: DomainEntry, ref: RecordRef, key: string, desi
     action: { kind: 'fail', ref, value: desired, error },
     line: { level: 'warn', text: `${label}: ${text}` },
   })
+  // An account hold covers every record of the account, also one the state has not seen yet.
+  const held = store.holdOf(entry.account, now)
+  if (held) {
+    const msg = `held: no call to ${entry.type} before ${iso(held.until)} (${held.reason})`
+    return fail(new EdgeError('ratelimit', msg, { retryAfterSec: Math.ceil((held.until - now) / 1000) }), msg)
+  }
+  if (!rec) return { kind: 'call', force: false }
 
   if (rec.blocked) {
     const fp = g.fingerprint()
@@ -118,12 +124,6 @@ export function gateRecord(entry: DomainEntry, ref: RecordRef, key: string, desi
     rec.failures = 0
     delete rec.retry
     store.set(key, rec)
-  }
-
-  const hold = store.holdOf(entry.account, now)
-  if (hold) {
-    const msg = `held: no call to ${entry.type} before ${iso(hold.until)} (${hold.reason})`
-    return fail(new EdgeError('ratelimit', msg, { retryAfterSec: Math.ceil((hold.until - now) / 1000) }), msg)
   }
 
   if (rec.retry !== undefined && rec.retry > now) {
@@ -240,9 +240,10 @@ export function noteResult(entry: DomainEntry, ref: RecordRef, key: string, acti
         break
       }
       let wait = backoffMs(rec.failures, n.policy.backoffMaxMs, n.random)
-      if (error.retryAfterSec !== undefined && error.retryAfterSec * 1000 > wait) wait = error.retryAfterSec * 1000
+      const asked = retryAfterMs(error.retryAfterSec)
+      if (asked !== undefined && asked > wait) wait = asked
       if (cls === 'hold') {
-        const holdMs = error.retryAfterSec !== undefined ? error.retryAfterSec * 1000 : DEFAULT_HOLD_MS
+        const holdMs = asked ?? DEFAULT_HOLD_MS
         store.setHold(entry.account, { provider: entry.type, until: now + holdMs, reason: text })
         wait = Math.max(wait, holdMs)
       }
@@ -252,4 +253,17 @@ export function noteResult(entry: DomainEntry, ref: RecordRef, key: string, acti
     }
   }
   store.set(key, rec)
+}
+
+/**
+ * Longest hold-off a provider's answer can impose, in milliseconds. A `Retry-After` of years (or
+ * 1e20 seconds, which made the date invalid and the state unsavable) would silence a record for
+ * good; a day is longer than any documented limit window and still comes back by itself.
+ */
+export const MAX_RETRY_AFTER_MS = 24 * 3600 * 1000
+
+/** A provider's retry-after in milliseconds, clamped to [0, MAX_RETRY_AFTER_MS]; undefined when absent or not a number. */
+export function retryAfterMs(sec: number | undefined): number | undefined {
+  if (sec === undefined || !Number.isFinite(sec) || sec < 0) return undefined
+  return Math.min(sec * 1000, MAX_RETRY_AFTER_MS)
 }

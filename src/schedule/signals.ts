@@ -71,6 +71,35 @@ export function writePidFile(dir: string, pid: number): void {
   renameSync(tmp, p)
 }
 
+/**
+ * Claims the state directory for daemon `pid`: creates the pid file exclusively (O_EXCL), so two
+ * daemons started at the same instant cannot both win (a check then a write could). A pid file
+ * of a process that is gone is replaced (only if it still names that process). Returns the pid
+ * of the daemon that holds the directory when it is another one, else undefined.
+ */
+export function claimPidFile(dir: string, pid: number, port: ProcessPort): number | undefined {
+  const p = pidFilePath(dir)
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      writeFileSync(p, `${pid}\n`, { mode: 0o644, flag: 'wx' })
+      return undefined
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
+    }
+    const st = checkPidFile(dir, port)
+    if (st.kind === 'running') return st.pid === pid ? undefined : st.pid
+    // Stale: remove it only while it still holds what was judged stale, then try again.
+    if (readPid(dir) === (st.kind === 'stale' ? st.pid : undefined)) {
+      try {
+        unlinkSync(p)
+      } catch {
+        // Someone else removed it first: the next attempt decides.
+      }
+    }
+  }
+  return readPid(dir)
+}
+
 /** Removes the pid file if it still names `pid`. Never throws. */
 export function removePidFile(dir: string, pid: number): void {
   try {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs'
+import { chmodSync, closeSync, constants, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { EdgeError } from '../errors.js'
 import type { RecordRef, RecordType } from '../providers/types.js'
@@ -113,7 +113,14 @@ export interface StateFs {
 const realFs: StateFs = {
   readFile: (p) => readFileSync(p, 'utf8'),
   writeFileSync: (p, text) => {
-    const fd = openSync(p, 'w', 0o600)
+    // A leftover temp file of a crashed run is removed first; the new one is created exclusively
+    // and never through a symlink, so a file planted in the directory cannot redirect the write.
+    try {
+      unlinkSync(p)
+    } catch {
+      // None there: the usual case.
+    }
+    const fd = openSync(p, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), 0o600)
     try {
       writeSync(fd, text)
       fsyncSync(fd)
@@ -135,13 +142,19 @@ export function ensureStateDir(dir: string, log?: Logger): void {
     mkdirSync(dir, { recursive: true, mode: 0o700 })
     const st = statSync(dir)
     if (!st.isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' })
+    // A directory another user owns could be theirs to plant files in (OpenWrt's /tmp is shared):
+    // the state, the salt and the pid file live only in a directory of our own.
+    if (typeof process.getuid === 'function' && st.uid !== process.getuid()) {
+      throw Object.assign(new Error(`owned by uid ${st.uid}, not this user (uid ${process.getuid()})`), { code: 'EOWNER' })
+    }
     if ((st.mode & 0o077) !== 0 && typeof process.getuid === 'function' && st.uid === process.getuid()) {
       chmodSync(dir, 0o700)
       log?.debug(`state: narrowed the permissions of ${dir} to 0700`)
     }
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? 'error'
-    throw new EdgeError('config', `state directory ${dir} cannot be used (${code})`, {
+    const why = code === 'EOWNER' ? (e as Error).message : code
+    throw new EdgeError('config', `state directory ${dir} cannot be used (${why})`, {
       retryable: false,
       hint: 'set another with --state-dir or [state] dir, or create it writable for this user',
       cause: e,

@@ -404,6 +404,17 @@ describe.skipIf(!peer.ok)('MQTT reporting against a real mosquitto', () => {
         await until(() => w.got.filter((m) => m.topic.endsWith('/config')).length >= 7)
         expect(new Set(w.got.filter((m) => m.topic.endsWith('/config')).map((m) => m.topic))).toEqual(new Set(configs.keys()))
         expect(ctx.lines).toContain('info: mqtt: Home Assistant is online; publishing discovery again')
+
+        // A flood of birth messages coalesces: at most one re-publish waits at a time (review finding:
+        // 2000 of them queued 2000 re-publishes ahead of the next cycle's publish).
+        const before = ctx.lines.filter((l) => l.includes('publishing discovery again')).length
+        const flood = await mqtt.connectAsync(`mqtt://127.0.0.1:${broker.ports.plain}`, { reconnectPeriod: 0 })
+        await Promise.all(Array.from({ length: 300 }, () => flood.publishAsync('homeassistant/status', 'online', { qos: 1 })))
+        await flood.endAsync()
+        await new Promise((r) => setTimeout(r, 1500))
+        const republished = ctx.lines.filter((l) => l.includes('publishing discovery again')).length - before
+        expect(republished).toBeGreaterThanOrEqual(1)
+        expect(republished).toBeLessThan(30)
         await w.close()
 
         // "Update now".

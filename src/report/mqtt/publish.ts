@@ -406,17 +406,24 @@ export async function openMqttSession(cfg: MqttConfig, ctx: Ctx, opts: SessionOp
     lastError = error
     stopIfPermanent(error)
   })
+  let republishPending = false
   link.onMessage((m) => {
     if (closed) return
     const text = m.payload.toString('utf8')
     if (m.topic === topics.haStatus) {
       if (text.trim() !== 'online' || !lastRun) return
+      // At most one re-publish waits at a time: a flood of birth messages (a restart loop, or
+      // anyone with publish rights) must not queue thousands of publishes ahead of a cycle's.
+      if (republishPending) return
+      republishPending = true
       ctx.log.info('mqtt: Home Assistant is online; publishing discovery again')
-      mem.force = true
       const run = lastRun
-      void serial(() => bounded(publishAll(link, cfg, topics, run, pubOpts, ctx, mem), 'publishing discovery')).catch((err) =>
-        ctx.log.warn(redacted(toEdgeError(err), ctx).message),
-      )
+      void serial(() => {
+        republishPending = false
+        mem.force = true
+        // The newest run by the time the queue reaches this re-publish.
+        return bounded(publishAll(link, cfg, topics, lastRun ?? run, pubOpts, ctx, mem), 'publishing discovery')
+      }).catch((err) => ctx.log.warn(redacted(toEdgeError(err), ctx).message))
     } else if (m.topic === topics.command) {
       if (m.retain) {
         // A retained command would fire at every reconnection: drop it from the broker.
