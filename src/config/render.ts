@@ -17,7 +17,7 @@ import type { Redactor } from '../report/redact.js'
  *   which is a config error naming the variable; `'''...'''` refuses `'''` and control characters;
  * - outside any string (`ttl = {{TTL}}`): the value goes in as it is, with a warning when it holds
  *   characters that can change the TOML's meaning;
- * - inside a comment: as it is, with a warning when it holds a line break (it would end the comment).
+ * - inside a comment: not rendered at all; the placeholder stays as written.
  * Handlebars' HTML escaping is never used; `{{{X}}}` means the same as `{{X}}`.
  *
  * Strict: a variable missing from the environment is an error naming it and its line.
@@ -169,6 +169,9 @@ class Renderer {
   private mustache(m: Mustache, scope: Scope): string {
     const line = m.loc.start.line
     const variable = isVariable(m)
+    // In a TOML comment a placeholder means nothing: it is kept as written, not evaluated, so a
+    // commented-out `# token = "{{CF_TOKEN}}"` needs no CF_TOKEN and prints no secret in `check`.
+    if (this.contexts.get(m) === 'comment') return `{{${variable ? (m.path as PathExpr).original : describeCall(m)}}}`
     const value = variable ? this.path(m.path as PathExpr, scope) : this.helper(m, scope)
     const name = variable ? (m.path as PathExpr).original : describeCall(m)
     if (value === undefined || value === null) {
