@@ -203,3 +203,19 @@ export function snippet(body: string): string {
   const line = body.trim().split(/\r?\n/)[0] ?? ''
   return line.length > 200 ? `${line.slice(0, 200)}…` : line
 }
+
+/**
+ * Seconds to wait from a `Retry-After` header (delta-seconds or HTTP-date, RFC 9110 section
+ * 10.2.3); undefined when absent or unreadable. A negative or garbled value counts as absent.
+ */
+export function parseRetryAfter(value: string | string[] | undefined, nowMs: number): number | undefined {
+  const v = Array.isArray(value) ? value[0] : value
+  if (v === undefined || v.trim() === '') return undefined
+  const s = v.trim()
+  if (/^\d+$/.test(s)) return Number(s)
+  // Date.parse accepts "-5" as a year; only an HTTP-date (it names a weekday or month) counts.
+  if (!/[A-Za-z]/.test(s)) return undefined
+  const t = Date.parse(s)
+  if (Number.isNaN(t)) return undefined
+  return Math.max(0, Math.ceil((t - nowMs) / 1000))
+}

@@ -3,6 +3,7 @@ import type { DomainEntry } from '../config/types.js'
 import type { Addresses, FamilyResult } from '../detect/types.js'
 import { EdgeError } from '../errors.js'
 import type { Current, Family, RecordRef, RecordType } from '../providers/types.js'
+import { canonicalAddress } from '../net/address.js'
 
 /**
  * The planner: desired state (the detected addresses) against current state (what the provider
@@ -64,18 +65,7 @@ export function noAddressReason(family: Family, r: FamilyResult | undefined): st
   return `${head}: ${why}`
 }
 
-/** Canonical text of an address, so `2001:DB8:0::10` and `2001:db8::10` compare equal. */
-export function canonicalAddress(a: string): string {
-  const s = a.trim()
-  if (isIP(s) === 6) {
-    try {
-      return new URL(`http://[${s}]/`).hostname.slice(1, -1)
-    } catch {
-      return s.toLowerCase()
-    }
-  }
-  return s
-}
+export { canonicalAddress }
 
 /** True when `values` holds `want` (compared canonically). */
 function holds(values: string[], want: string): boolean {

@@ -1,7 +1,7 @@
 import type { Ctx } from '../../context.js'
 import { EdgeError, toEdgeError, type ErrorKind } from '../../errors.js'
 import { snippet, type HttpResponse } from '../../net/http.js'
-import { parseRetryAfter } from '../push/http.js'
+import { parseRetryAfter } from '../../net/http.js'
 
 /**
  * One call of a JSON REST API, shared by the API providers of this folder (DigitalOcean, Hetzner,

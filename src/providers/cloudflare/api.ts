@@ -1,7 +1,8 @@
 import type { Ctx } from '../../context.js'
 import { EdgeError, toEdgeError } from '../../errors.js'
 import { parseJson, type HttpResponse } from '../../net/http.js'
-import { cloudflareError, DEFAULT_RATELIMIT_HOLD_SEC, errorsOf, parseRetryAfter } from './errors.js'
+import { parseRetryAfter } from '../../net/http.js'
+import { cloudflareError, DEFAULT_RATELIMIT_HOLD_SEC, errorsOf } from './errors.js'
 
 /**
  * A thin client for the four Cloudflare API v4 calls edge-ddns makes:

@@ -155,16 +155,3 @@ export function cloudflareError(a: FailedAnswer, clean: (s: string) => string): 
   })
 }
 
-/**
- * Seconds to wait from a `Retry-After` header (delta-seconds or HTTP-date, RFC 9110 §10.2.3);
- * undefined when absent or unreadable.
- */
-export function parseRetryAfter(value: string | string[] | undefined, nowMs: number): number | undefined {
-  const v = Array.isArray(value) ? value[0] : value
-  if (v === undefined || v.trim() === '') return undefined
-  const s = v.trim()
-  if (/^\d+$/.test(s)) return Number(s)
-  const t = Date.parse(s)
-  if (Number.isNaN(t)) return undefined
-  return Math.max(0, Math.ceil((t - nowMs) / 1000))
-}

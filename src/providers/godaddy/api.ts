@@ -1,7 +1,7 @@
 import type { Ctx } from '../../context.js'
 import { EdgeError, toEdgeError } from '../../errors.js'
 import { parseJson, type HttpResponse } from '../../net/http.js'
-import { parseRetryAfter } from '../cloudflare/errors.js'
+import { parseRetryAfter } from '../../net/http.js'
 import { DEFAULT_RATELIMIT_HOLD_SEC, errorBodyOf, godaddyError } from './errors.js'
 import { nameKey } from './names.js'
 

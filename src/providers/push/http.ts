@@ -3,6 +3,7 @@ import type { Ctx } from '../../context.js'
 import { EdgeError, toEdgeError } from '../../errors.js'
 import { snippet, type HttpRequest, type HttpResponse } from '../../net/http.js'
 import { VERSION } from '../../version.js'
+import { parseRetryAfter } from '../../net/http.js'
 
 /**
  * HTTP pieces shared by the push-only providers: the User-Agent, Basic credentials, one send with
@@ -31,19 +32,6 @@ export function basicAuth(ctx: Ctx, user: string, password: string): string {
   return `Basic ${Buffer.from(`${user}:${password}`, 'utf8').toString('base64')}`
 }
 
-/**
- * Seconds to wait from a `Retry-After` header (delta-seconds or HTTP-date, RFC 9110 section 10.2.3);
- * undefined when absent or unreadable.
- */
-export function parseRetryAfter(value: string | string[] | undefined, nowMs: number): number | undefined {
-  const v = Array.isArray(value) ? value[0] : value
-  if (v === undefined || v.trim() === '') return undefined
-  const s = v.trim()
-  if (/^\d+$/.test(s)) return Number(s)
-  const t = Date.parse(s)
-  if (Number.isNaN(t)) return undefined
-  return Math.max(0, Math.ceil((t - nowMs) / 1000))
-}
 
 /** Hold-off in seconds after a 429 without a usable `Retry-After`. */
 export const DEFAULT_RATELIMIT_HOLD_SEC = 300

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net'
 import { EdgeError } from '../../errors.js'
 import type { Change, Family, Outcome } from '../types.js'
+import { canonicalAddress } from '../../net/address.js'
 
 /**
  * Outcomes of push-only writes. A push-only service answers per request, not per record; these
@@ -24,18 +25,7 @@ export function familyOfChange(ch: Change): Family {
   return ch.ref.type === 'AAAA' ? 6 : 4
 }
 
-/** Canonical text of an address (`2001:DB8:0::1` → `2001:db8::1`), for comparison. */
-export function canonicalAddress(a: string): string {
-  const s = a.trim()
-  if (isIP(s) === 6) {
-    try {
-      return new URL(`http://[${s}]/`).hostname.slice(1, -1)
-    } catch {
-      return s.toLowerCase()
-    }
-  }
-  return s
-}
+export { canonicalAddress }
 
 /**
  * How every push provider words an echoed address that differs from the one sent

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createHttpClient, parseJson } from '../../../src/net/http.js'
+import { createHttpClient, parseJson, parseRetryAfter } from '../../../src/net/http.js'
 import { EdgeError } from '../../../src/errors.js'
 
 let server: Server
@@ -76,5 +76,19 @@ describe('http client', () => {
     expect(err).toBeInstanceOf(EdgeError)
     const ok = await http.request({ url: `http://localhost:${new URL(base).port}/json`, family: 4 })
     expect(ok.status).toBe(200)
+  })
+})
+
+describe('Retry-After', () => {
+  const now = Date.parse('2026-11-29T12:00:00Z')
+  it.each([
+    ['120', 120],
+    ['Sun, 29 Nov 2026 12:01:00 GMT', 60],
+    ['-5', undefined],
+    ['soon', undefined],
+    ['', undefined],
+    [undefined, undefined],
+  ])('%j → %s s (a negative or garbled value counts as absent)', (v, sec) => {
+    expect(parseRetryAfter(v, now)).toBe(sec)
   })
 })

@@ -1,7 +1,7 @@
+import { parseRetryAfter } from '../../../../src/net/http.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { EdgeError } from '../../../../src/errors.js'
 import { cloudflare, type CloudflareSettings } from '../../../../src/providers/cloudflare/index.js'
-import { parseRetryAfter } from '../../../../src/providers/cloudflare/errors.js'
 import type { Current } from '../../../../src/providers/types.js'
 import { startCloudflare, type FakeCloudflare, type Injection } from '../../../helpers/cloudflare-server.js'
 import { makeCtx } from '../../reconcile/support.js'
