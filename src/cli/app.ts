@@ -72,8 +72,8 @@ export async function main(io: Io): Promise<number> {
   try {
     args = parseCliArgs(io.argv)
   } catch (e) {
-    log.error(toEdgeError(e).message)
-    io.stdout(`${USAGE}\n`)
+    // The error and a pointer to --help go to stderr; stdout stays for results.
+    log.error(`${toEdgeError(e).message} (see edge-ddns --help)`)
     return EXIT.USAGE
   }
   if (args.help) {
@@ -110,7 +110,7 @@ async function withConfig(args: Args, io: Io, log: Logger, redactor: Redactor, p
   const path = findConfigPath(args.config, env, io.fileExists)
   const { config, warnings, rendered } = loadConfig({ path, env, redactor })
   if (!args.logLevel && config.logLevel) log.setLevel(config.logLevel)
-  if (path) log.debug(`config: loaded ${path} (${config.domains.length} domain entries)`)
+  if (path) log.debug(`config: loaded ${path} (${plural(config.domains.length, 'domain entry', 'domain entries')})`)
   else log.debug('config: none found; detecting and printing the WAN address only')
   for (const w of warnings) log.warn(`config: ${w}`)
   if (args.command === 'check') return checkCommand(config, rendered, warnings, io, redactor)
@@ -152,4 +152,9 @@ async function withConfig(args: Args, io: Io, log: Logger, redactor: Redactor, p
   } finally {
     clearTimeout(deadline)
   }
+}
+
+/** `1 record`, `2 records`. */
+export function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`
 }

@@ -76,7 +76,8 @@ export function parseCliArgs(argv: string[]): Args {
       },
     })
   } catch (e) {
-    throw new UsageError((e as Error).message)
+    // Node's parseArgs text ends in advice about '--' that does not apply here: keep its first sentence.
+    throw new UsageError((e as Error).message.split('. To specify a positional')[0] ?? 'bad arguments')
   }
   const { values, positionals } = parsed
   if (positionals.length > 1) throw new UsageError(`one command at a time, got: ${positionals.join(' ')}`)

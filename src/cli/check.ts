@@ -2,7 +2,7 @@ import type { Config } from '../config/types.js'
 import { displayConfig } from '../config/display.js'
 import { EXIT } from '../report/exit.js'
 import type { Redactor } from '../report/redact.js'
-import type { Io } from './app.js'
+import { plural, type Io } from './app.js'
 
 /**
  * `edge-ddns check`: the config loaded without error (or main would have exited 78); print it
@@ -15,6 +15,6 @@ export function checkCommand(config: Config, rendered: string, warnings: string[
   }
   io.stdout(`${displayConfig(rendered, redactor)}\n`)
   const records = config.domains.reduce((n, d) => n + d.records.length, 0)
-  io.stdout(`# ${config.file}: ok, ${config.domains.length} domain entries, ${records} records${warnings.length ? `, ${warnings.length} warnings` : ''}\n`)
+  io.stdout(`# ${config.file}: ok, ${plural(config.domains.length, 'domain entry', 'domain entries')}, ${plural(records, 'record', 'records')}${warnings.length ? `, ${plural(warnings.length, 'warning', 'warnings')}` : ''}\n`)
   return EXIT.OK
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import { chmodSync, closeSync, constants, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs'
-import { join } from 'node:path'
+import { chmodSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
 import { EdgeError } from '../errors.js'
 import type { RecordRef, RecordType } from '../providers/types.js'
 import type { Logger } from '../report/log.js'
@@ -139,7 +139,7 @@ const realFs: StateFs = {
  */
 export function ensureStateDir(dir: string, log?: Logger): void {
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 })
+    makeDirs(dir)
     const st = statSync(dir)
     if (!st.isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' })
     // A directory another user owns could be theirs to plant files in (OpenWrt's /tmp is shared):
@@ -160,6 +160,22 @@ export function ensureStateDir(dir: string, log?: Logger): void {
       cause: e,
     })
   }
+}
+
+/**
+ * `mkdir -p` one level at a time. Node's own recursive mkdir loops forever (at full CPU, deaf to
+ * SIGTERM) on a path like `/proc/nope`, where the kernel answers ENOENT below an existing parent.
+ */
+function makeDirs(dir: string): void {
+  const missing: string[] = []
+  let cur = resolve(dir)
+  while (!existsSync(cur)) {
+    missing.unshift(cur)
+    const up = dirname(cur)
+    if (up === cur) break
+    cur = up
+  }
+  for (const d of missing) mkdirSync(d, { mode: 0o700 })
 }
 
 /** Options of `StateStore.open`. */

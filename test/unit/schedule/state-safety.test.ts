@@ -69,3 +69,14 @@ describe('Retry-After bounds', () => {
     expect(retryAfterMs(sec)).toBe(ms)
   })
 })
+
+describe('state directory creation', () => {
+  it('a directory that cannot be created below /proc is a config error, not an endless loop', () => {
+    expect(() => ensureStateDir('/proc/edge-ddns-nope/state')).toThrow(/state directory \/proc\/edge-ddns-nope\/state cannot be used \(ENOENT\)/)
+  })
+  it('missing parents are created 0700', () => {
+    const base = mkdtempSync(join(tmpdir(), 'edge-ddns-mk-'))
+    ensureStateDir(join(base, 'a', 'b'))
+    expect(existsSync(join(base, 'a', 'b'))).toBe(true)
+  })
+})
