@@ -243,7 +243,12 @@ function parseDomain(raw: unknown, index: number, opts: ValidateOptions, parseCt
   let rest: Table = {}
   for (const [k, val] of Object.entries(raw)) if (!COMMON_DOMAIN_KEYS.includes(k)) rest[k] = val
   rest = dnessEntry(type, rest, path, parseCtx.warn)
-  const parsed = def.parse(rest, path, parseCtx)
+  let parsed: ReturnType<typeof def.parse>
+  try {
+    parsed = def.parse(rest, path, parseCtx)
+  } catch (e) {
+    throw withCommonKeys(e)
+  }
 
   const names: string[] = []
   const seen = new Set<string>()
@@ -318,4 +323,16 @@ function checkDuplicates(entries: DomainEntry[], ctx: ValidateCtx): void {
   }
   if (errors.length === 1) throw errors[0]!
   if (errors.length > 1) throw new ConfigErrorList(errors)
+}
+
+/**
+ * A provider's "unknown key" error lists the provider's keys; the entry also takes the common ones,
+ * so the list a user reads is completed here.
+ */
+function withCommonKeys(e: unknown): unknown {
+  if (!(e instanceof ConfigError)) return e
+  const m = /^unknown key \(accepted here: (.*)\)$/.exec(e.message.slice(e.path.length + 2))
+  if (!m) return e
+  const all = [...new Set([...m[1]!.split(', '), ...COMMON_DOMAIN_KEYS])].sort()
+  return new ConfigError(e.path, `unknown key (accepted here: ${all.join(', ')})`)
 }

@@ -48,3 +48,15 @@ describe('config files that would hang or exhaust memory', () => {
     expect(() => loadConfig({ path: conf, env: {}, redactor: new Redactor() })).toThrow(ConfigError)
   })
 })
+
+describe('unknown keys in a [[domains]] entry', () => {
+  it('the accepted list names the common keys too (found by the fresh-user trial)', () => {
+    let e: unknown
+    try {
+      load(`${CF}zonee = 1\n`)
+    } catch (x) {
+      e = x
+    }
+    expect((e as Error).message).toBe('domains[0].zonee: unknown key (accepted here: base_url, create, email, ip_types, key, records, token, ttl, type, zone)')
+  })
+})
