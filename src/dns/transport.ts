@@ -26,6 +26,11 @@ export interface ExchangeOptions {
   /** Limit for the whole exchange in milliseconds (connect, send, full answer). */
   timeoutMs: number
   signal?: AbortSignal
+  /**
+   * UDP only: a datagram for which this returns false is ignored and the wait goes on (RFC 5452
+   * section 9.1: an answer with the wrong ID is not ours, and must not end the query).
+   */
+  accept?: (message: Buffer) => boolean
 }
 
 /** The answer's bytes (without the TCP length prefix) and the transport that carried them. */
@@ -118,6 +123,7 @@ function overUdp(message: Buffer, opts: ExchangeOptions, family: 4 | 6, what: st
     sock.on('error', (e) => finish(sockError(what, e)))
     sock.on('message', (msg) => {
       if (msg.length > UDP_MAX) return
+      if (opts.accept && !opts.accept(msg)) return
       finish(null, { message: Buffer.from(msg), transport: 'udp' })
     })
     // connect() binds an OS-chosen ephemeral port and makes the kernel filter the peer.

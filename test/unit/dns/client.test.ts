@@ -1,3 +1,4 @@
+import dgram from 'node:dgram'
 import dnsPacket from 'dns-packet'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createDnsClient } from '../../../src/dns/client.js'
@@ -67,13 +68,31 @@ describe('DNS client', () => {
     expect(ans.answers).toHaveLength(1)
   })
 
-  it('rejects an answer with another ID, saying so', async () => {
-    srv.setScript((q) => ({ id: (q.id + 1) & 0xffff, answers: [rr(q.name, 'A', '192.0.2.10')] }))
-    const e = await fails(client.query({ server: '127.0.0.1', port: srv.port, name: 'myip.opendns.com', type: 'A' }))
-    expect(e.kind).toBe('protocol')
-    expect(e.code).toBe('ID_MISMATCH')
-    const sent = srv.queries[0]!.id
-    expect(e.message).toContain(`answer ID ${(sent + 1) & 0xffff} does not match query ID ${sent}`)
+  it('ignores an answer with another ID (RFC 5452) and says so when no right answer follows', async () => {
+    srv.setScript((q) => ({ id: (q.id + 1) & 0xffff, answers: [rr(q.name, 'A', '192.0.2.66')] }))
+    const c = createDnsClient({ dnsMs: 150, dnsRetries: 0 })
+    const e = await fails(c.query({ server: '127.0.0.1', port: srv.port, name: 'myip.opendns.com', type: 'A' }))
+    expect(e.kind).toBe('transient')
+    expect(e.message).toMatch(/no answer within .*\(1 stray answer ignored \(another ID, or not a response\)\)/)
+  })
+
+  it('a forged answer with another ID does not end the query: the real answer after it is used', async () => {
+    // A raw server that sends a wrong-ID datagram first, then the real answer.
+    const sock = dgram.createSocket('udp4')
+    await new Promise<void>((r) => sock.bind(0, '127.0.0.1', r))
+    sock.on('message', (msg, rinfo) => {
+      const q = dnsPacket.decode(msg)
+      const answer = (id: number, ip: string): Buffer =>
+        dnsPacket.encode({ type: 'response', id, flags: dnsPacket.AUTHORITATIVE_ANSWER, questions: q.questions, answers: [{ type: 'A', name: 'myip.opendns.com', ttl: 0, data: ip }] })
+      sock.send(answer(((q.id ?? 0) + 7) & 0xffff, '192.0.2.66'), rinfo.port, rinfo.address)
+      setTimeout(() => sock.send(answer(q.id ?? 0, '192.0.2.10'), rinfo.port, rinfo.address), 30)
+    })
+    try {
+      const ans = await client.query({ server: '127.0.0.1', port: (sock.address() as { port: number }).port, name: 'myip.opendns.com', type: 'A' })
+      expect(ans.answers.map((a) => a.data)).toEqual(['192.0.2.10'])
+    } finally {
+      sock.close()
+    }
   })
 
   it('rejects an answer to another question, naming both', async () => {
@@ -100,14 +119,22 @@ describe('DNS client', () => {
     expect(e.message).toContain('answer class IN to a CH question')
   })
 
-  it('rejects a packet that is not a response', async () => {
+  it('ignores a packet that is not a response (QR clear) and a 3-byte scrap, saying so at the timeout', async () => {
+    const c = createDnsClient({ dnsMs: 150, dnsRetries: 0 })
     srv.setScript(() => ({ notResponse: true }))
-    const e = await fails(client.query({ server: '127.0.0.1', port: srv.port, name: 'myip.opendns.com', type: 'A' }))
-    expect(e.message).toContain('not a response')
+    const e = await fails(c.query({ server: '127.0.0.1', port: srv.port, name: 'myip.opendns.com', type: 'A' }))
+    expect(e.message).toContain('1 stray answer ignored')
+    srv.setScript(() => ({ raw: Buffer.from([1, 2, 3]) }))
+    const e2 = await fails(c.query({ server: '127.0.0.1', port: srv.port, name: 'myip.opendns.com', type: 'A' }))
+    expect(e2.message).toContain('1 stray answer ignored')
   })
 
-  it('rejects a malformed answer as a protocol error', async () => {
-    srv.setScript(() => ({ raw: Buffer.from([1, 2, 3]) }))
+  it('rejects a malformed answer with our ID as a protocol error', async () => {
+    srv.setScript((q) => {
+      const raw = Buffer.alloc(14, 0xff)
+      raw.writeUInt16BE(q.id, 0)
+      return { raw }
+    })
     const e = await fails(client.query({ server: '127.0.0.1', port: srv.port, name: 'myip.opendns.com', type: 'A' }))
     expect(e.kind).toBe('protocol')
     expect(e.message).toContain('malformed answer')
