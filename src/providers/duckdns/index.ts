@@ -61,6 +61,7 @@ function parseDomains(t: Table, path: string, warn: (m: string) => void): string
   const list = typeof v === 'string' ? v.split(',') : v
   if (!Array.isArray(list)) throw new ConfigError(at, `expected a string or an array of strings, got ${typeName(v)}`)
   const out: string[] = []
+  const seen = new Set<string>()
   list.forEach((x, i) => {
     const p = Array.isArray(v) ? `${at}[${i}]` : at
     if (typeof x !== 'string') throw new ConfigError(p, `expected a string, got ${typeName(x)}`)
@@ -70,8 +71,11 @@ function parseDomains(t: Table, path: string, warn: (m: string) => void): string
     if (name === '') throw new ConfigError(p, 'is empty')
     if (name.includes('.')) throw new ConfigError(p, `"${x.trim()}" is not a DuckDNS name: use "myhost" or "myhost.duckdns.org" (DuckDNS only serves names directly under duckdns.org)`)
     if (!LABEL.test(name)) throw new ConfigError(p, `"${x.trim()}" is not a valid DuckDNS name (letters, digits and "-")`)
-    if (out.includes(name)) warn(`${p}: ${name} is listed twice; it is handled once`)
-    else out.push(name)
+    if (seen.has(name)) warn(`${p}: ${name} is listed twice; it is handled once`)
+    else {
+      seen.add(name)
+      out.push(name)
+    }
   })
   if (typeof v === 'string' && v !== v.trim()) warn(`${at}: leading or trailing whitespace removed`)
   if (out.length === 0) throw new ConfigError(at, 'must name at least one DuckDNS domain')

@@ -66,10 +66,14 @@ function parse(t: Table, path: string, ctx: ParseCtx): ParsedEntry<GoDaddySettin
     throw new ConfigError(keyPath(path, 'records'), 'must list at least one record name, relative to domain ("@" for the apex, "home", "*")')
   }
   const records: string[] = []
+  const seen = new Set<string>()
   raw.forEach((name, i) => {
     const fqdn = recordFqdn(name, domain, `${keyPath(path, 'records')}[${i}]`)
-    if (records.includes(fqdn)) ctx.warn(`${keyPath(path, 'records')}[${i}]: ${fqdn} is listed twice; it is handled once`)
-    else records.push(fqdn)
+    if (seen.has(fqdn)) ctx.warn(`${keyPath(path, 'records')}[${i}]: ${fqdn} is listed twice; it is handled once`)
+    else {
+      seen.add(fqdn)
+      records.push(fqdn)
+    }
   })
   const baseUrl = optUrl(t, 'base_url', path) ?? GODADDY_BASE_URL
   const account = `godaddy:${new URL(baseUrl).host}:${fingerprint(key)}`

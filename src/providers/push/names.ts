@@ -73,11 +73,15 @@ export function parseRecords(t: Table, key: string, domain: string, path: string
   if (!Array.isArray(list)) throw new ConfigError(at, `expected an array of strings, got ${typeName(v)}`)
   if (list.length === 0) throw new ConfigError(at, 'must list at least one record name ("@" for the domain itself)')
   const out: string[] = []
+  const seen = new Set<string>()
   list.forEach((x, i) => {
     if (typeof x !== 'string') throw new ConfigError(`${at}[${i}]`, `expected a string, got ${typeName(x)}`)
     const fqdn = recordFqdn(x, domain, `${at}[${i}]`, allowWildcard)
-    if (out.includes(fqdn)) warn(`${at}[${i}]: ${fqdn} is listed twice; it is handled once`)
-    else out.push(fqdn)
+    if (seen.has(fqdn)) warn(`${at}[${i}]: ${fqdn} is listed twice; it is handled once`)
+    else {
+      seen.add(fqdn)
+      out.push(fqdn)
+    }
   })
   return out
 }
@@ -98,13 +102,17 @@ export function parseHostnames(t: Table, key: string, path: string, warn: (m: st
   if (!Array.isArray(list)) throw new ConfigError(at, `expected a string or an array of strings, got ${typeName(v)}`)
   if (list.length === 0 && required) throw new ConfigError(at, 'must name at least one host')
   const out: string[] = []
+  const seen = new Set<string>()
   list.forEach((x, i) => {
     const p = Array.isArray(v) ? `${at}[${i}]` : at
     if (typeof x !== 'string') throw new ConfigError(p, `expected a string, got ${typeName(x)}`)
     const name = x.trim().toLowerCase().replace(/\.$/, '')
     if (!validHostName(name) || !name.includes('.')) throw new ConfigError(p, `"${x.trim()}" is not a full host name such as "home.example.com"`)
-    if (out.includes(name)) warn(`${p}: ${name} is listed twice; it is handled once`)
-    else out.push(name)
+    if (seen.has(name)) warn(`${p}: ${name} is listed twice; it is handled once`)
+    else {
+      seen.add(name)
+      out.push(name)
+    }
   })
   return out
 }
