@@ -1,6 +1,6 @@
 import { ConfigError } from '../../errors.js'
 import { keyPath, optUrl, rejectUnknown, reqString, type Table } from '../../config/fields.js'
-import { fingerprint } from '../push/http.js'
+import { fingerprint, HEADER_SAFE } from '../credentials.js'
 import { normalizeDomain, parseRecords, reqSecret } from '../push/names.js'
 import type { KeyDoc, ParseCtx, ParsedEntry } from '../types.js'
 
@@ -54,7 +54,7 @@ export function zoneEntry(t: Table, path: string, ctx: ParseCtx, keys: readonly 
  */
 export function headerSecret(t: Table, key: string, path: string, ctx: ParseCtx): string {
   const v = reqSecret(t, key, path, ctx.secret, ctx.warn)
-  if (!/^[\x21-\x7e]+$/.test(v)) throw new ConfigError(keyPath(path, key), 'contains spaces or characters that cannot go into an HTTP header')
+  if (!HEADER_SAFE.test(v)) throw new ConfigError(keyPath(path, key), 'contains spaces or characters that cannot go into an HTTP header')
   return v
 }
 

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import { isIP } from 'node:net'
 import type { Ctx } from '../../context.js'
 import { ConfigError, EdgeError, toEdgeError } from '../../errors.js'
@@ -7,6 +6,7 @@ import type { Change, Current, Outcome, ParseCtx, ParsedEntry, Provider, Provide
 import { BATCH_MAX, CloudflareApi, type CfRecord, type CloudflareAuth } from './api.js'
 import { accountCache, type AccountCache, type ZoneRecords } from './cache.js'
 import { nameKey, normalizeZone, recordFqdn } from './names.js'
+import { fingerprint, HEADER_SAFE } from '../credentials.js'
 
 /**
  * Cloudflare (API v4) provider: token or e-mail + global API key, one zone per entry, full names
@@ -35,12 +35,6 @@ export interface CloudflareMeta {
 
 const KEYS = ['token', 'email', 'key', 'zone', 'records', 'base_url'] as const
 
-/** Visible ASCII only: a credential goes into an HTTP header, where a space or control character breaks it. */
-const HEADER_SAFE = /^[\x21-\x7e]+$/
-
-function fingerprint(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('hex').slice(0, 8)
-}
 
 function parse(t: Table, path: string, ctx: ParseCtx): ParsedEntry<CloudflareSettings> {
   rejectUnknown(t, KEYS, path)

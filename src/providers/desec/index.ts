@@ -1,7 +1,8 @@
 import type { Ctx } from '../../context.js'
 import { ConfigError, EdgeError, toEdgeError } from '../../errors.js'
 import { optUrl, rejectUnknown, type Table } from '../../config/fields.js'
-import { basicAuth, fingerprint, ok, send, statusError, stopsAccount, USER_AGENT } from '../push/http.js'
+import { fingerprint, HEADER_SAFE } from '../credentials.js'
+import { basicAuth, ok, send, statusError, stopsAccount, USER_AGENT } from '../push/http.js'
 import { parseHostnames, parseResolver, reqSecret, type ServerAddress } from '../push/names.js'
 import { checkChanges, familyOfChange, outcomeOf } from '../push/outcome.js'
 import { readBack, type ReadbackDeps } from '../push/readback.js'
@@ -37,7 +38,7 @@ export interface DesecSettings {
 function parse(t: Table, path: string, ctx: ParseCtx): ParsedEntry<DesecSettings> {
   rejectUnknown(t, KEYS, path)
   const token = reqSecret(t, 'token', path, (v) => ctx.secret(v), ctx.warn)
-  if (!/^[\x21-\x7e]+$/.test(token)) throw new ConfigError(`${path}.token`, 'contains spaces or control characters; a deSEC token is printable ASCII')
+  if (!HEADER_SAFE.test(token)) throw new ConfigError(`${path}.token`, 'contains spaces or control characters; a deSEC token is printable ASCII')
   const hosts = parseHostnames(t, 'hostname', path, ctx.warn)
   const baseUrl = optUrl(t, 'base_url', path) ?? DESEC_BASE_URL
   const resolver = parseResolver(t, path)

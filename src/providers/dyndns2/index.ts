@@ -1,6 +1,7 @@
+import { fingerprint } from '../credentials.js'
 import { ConfigError } from '../../errors.js'
 import { keyPath, optString, rejectUnknown, type Table } from '../../config/fields.js'
-import { fingerprint, USER_AGENT } from '../push/http.js'
+import { USER_AGENT } from '../push/http.js'
 import { parseHostnames, parseResolver, reqSecret } from '../push/names.js'
 import type { ParseCtx, ParsedEntry, ProviderDef } from '../types.js'
 import { createDyndns2Provider, type Dyndns2Settings } from './engine.js'

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import { readInTurn, writeInTurn } from '../serial.js'
 import type { Ctx } from '../../context.js'
 import { ConfigError, EdgeError } from '../../errors.js'
@@ -7,6 +6,7 @@ import type { Change, Current, Outcome, ParseCtx, ParsedEntry, Provider, Provide
 import { GoDaddyApi, type GdRecord, type GdRecordWrite } from './api.js'
 import { normalizeDomain, recordFqdn, relativeName } from './names.js'
 import { accountQueue } from './queue.js'
+import { fingerprint, HEADER_SAFE } from '../credentials.js'
 
 /**
  * GoDaddy (Domains API v1) provider: a dness `type = "godaddy"` entry (`domain`, `key`, `secret`,
@@ -42,13 +42,6 @@ export interface GoDaddyMeta {
 
 const KEYS = ['domain', 'key', 'secret', 'records', 'base_url'] as const
 
-/** Visible ASCII only: the credentials go into an HTTP header, where a space or control character breaks it. */
-const HEADER_SAFE = /^[\x21-\x7e]+$/
-
-/** First 8 hex digits of the SHA-256 of a credential: names an account without revealing it. */
-export function fingerprint(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('hex').slice(0, 8)
-}
 
 function parse(t: Table, path: string, ctx: ParseCtx): ParsedEntry<GoDaddySettings> {
   rejectUnknown(t, KEYS, path)

@@ -1,7 +1,8 @@
+import { fingerprint } from '../credentials.js'
 import { keyPath, optUrl, rejectUnknown, reqString, type Table } from '../../config/fields.js'
 import { createDyndns2Provider, type Dyndns2Settings } from '../dyndns2/engine.js'
 import { presetByName, type Dyndns2Preset } from '../dyndns2/presets.js'
-import { fingerprint, USER_AGENT } from '../push/http.js'
+import { USER_AGENT } from '../push/http.js'
 import { normalizeDomain, parseRecords, parseResolver, reqSecret } from '../push/names.js'
 import type { ParseCtx, ParsedEntry, ProviderDef } from '../types.js'
 

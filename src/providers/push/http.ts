@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import type { Ctx } from '../../context.js'
 import { EdgeError, toEdgeError } from '../../errors.js'
 import { snippet, type HttpRequest, type HttpResponse } from '../../net/http.js'
@@ -102,9 +101,4 @@ export function ok(res: HttpResponse): boolean {
  */
 export function stopsAccount(e: EdgeError): boolean {
   return e.kind !== 'notfound' && e.kind !== 'invalid' && e.kind !== 'conflict' && e.kind !== 'config'
-}
-
-/** Short stable id of a secret, for an account key (never the secret itself): 8 hex digits of its SHA-256. */
-export function fingerprint(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('hex').slice(0, 8)
 }

@@ -3,7 +3,7 @@ import { ConfigError, EdgeError, toEdgeError, type ErrorKind } from '../../error
 import { keyPath, optUrl, rejectUnknown, reqString, type Table } from '../../config/fields.js'
 import type { HttpRequest, HttpResponse } from '../../net/http.js'
 import { accountQueue } from '../godaddy/queue.js'
-import { fingerprint } from '../push/http.js'
+import { fingerprint } from '../credentials.js'
 import { normalizeDomain, parseRecords, reqSecret } from '../push/names.js'
 import type { Change, Current, KeyDoc, Outcome, ParseCtx, ParsedEntry, Provider, RecordRef } from '../types.js'
 

@@ -1,0 +1,14 @@
+import { createHash } from 'node:crypto'
+
+/**
+ * Helpers every provider uses for its credentials: a stable, non-secret name for an account, and
+ * the check that a credential can travel in an HTTP header.
+ */
+
+/** Short stable id of a secret, for an account key (never the secret itself): 8 hex digits of its SHA-256. */
+export function fingerprint(secret: string): string {
+  return createHash('sha256').update(secret, 'utf8').digest('hex').slice(0, 8)
+}
+
+/** Visible ASCII only: a credential goes into an HTTP header, where a space or control character breaks it. */
+export const HEADER_SAFE = /^[\x21-\x7e]+$/
