@@ -1,4 +1,5 @@
 import { ConfigError } from '../../errors.js'
+import { validName } from '../../dns/names.js'
 
 /**
  * Record and zone names for Cloudflare entries.
@@ -9,15 +10,6 @@ import { ConfigError } from '../../errors.js'
  * relative: `home.other.org` in zone `example.com` is far more likely a wrong zone than a wish for
  * `home.other.org.example.com`, and guessing would write a record nobody asked for.
  */
-
-/** One label: letters, digits, hyphen, underscore (SRV-style names); 1 to 63 octets (RFC 1035 §2.3.4). */
-const LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/
-
-function validName(name: string, allowWildcard: boolean): boolean {
-  if (name.length === 0 || name.length > 253) return false
-  const labels = name.split('.')
-  return labels.every((l, i) => LABEL.test(l) || (allowWildcard && i === 0 && l === '*'))
-}
 
 /**
  * The zone as edge-ddns keeps it: lower case, no trailing dot.

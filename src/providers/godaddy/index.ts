@@ -4,7 +4,7 @@ import { ConfigError, EdgeError } from '../../errors.js'
 import { keyPath, optStringArray, optUrl, rejectUnknown, reqString, type Table } from '../../config/fields.js'
 import type { Change, Current, Outcome, ParseCtx, ParsedEntry, Provider, ProviderDef, RecordRef } from '../types.js'
 import { GoDaddyApi, type GdRecord, type GdRecordWrite } from './api.js'
-import { normalizeDomain, recordFqdn, relativeName } from './names.js'
+import { normalizeDomain, recordList, relativeName } from './names.js'
 import { accountQueue } from './queue.js'
 import { fingerprint, HEADER_SAFE } from '../credentials.js'
 
@@ -54,20 +54,7 @@ function parse(t: Table, path: string, ctx: ParseCtx): ParsedEntry<GoDaddySettin
   if (!HEADER_SAFE.test(secret)) throw new ConfigError(keyPath(path, 'secret'), 'contains spaces or control characters, which cannot go into an HTTP header')
 
   const domain = normalizeDomain(reqString(t, 'domain', path), keyPath(path, 'domain'))
-  const raw = optStringArray(t, 'records', path)
-  if (raw === undefined || raw.length === 0) {
-    throw new ConfigError(keyPath(path, 'records'), 'must list at least one record name, relative to domain ("@" for the apex, "home", "*")')
-  }
-  const records: string[] = []
-  const seen = new Set<string>()
-  raw.forEach((name, i) => {
-    const fqdn = recordFqdn(name, domain, `${keyPath(path, 'records')}[${i}]`)
-    if (seen.has(fqdn)) ctx.warn(`${keyPath(path, 'records')}[${i}]: ${fqdn} is listed twice; it is handled once`)
-    else {
-      seen.add(fqdn)
-      records.push(fqdn)
-    }
-  })
+  const records = recordList(optStringArray(t, 'records', path), domain, keyPath(path, 'records'), ctx.warn, '"@"')
   const baseUrl = optUrl(t, 'base_url', path) ?? GODADDY_BASE_URL
   const account = `godaddy:${new URL(baseUrl).host}:${fingerprint(key)}`
   return { settings: { domain, key, secret, records, baseUrl, account }, names: records, zone: domain, account }

@@ -1,4 +1,5 @@
 import { ConfigError } from '../../errors.js'
+import { validName } from '../../dns/names.js'
 
 /**
  * Names of zone-relative record APIs: GoDaddy's and Porkbun's (both dness types, both addressed
@@ -11,15 +12,6 @@ import { ConfigError } from '../../errors.js'
  * config error. dness would have sent `home.example.com` as `home.example.com.example.com`;
  * nobody means that.
  */
-
-/** One label: letters, digits, hyphen, underscore; 1 to 63 octets (RFC 1035 section 2.3.4). */
-const LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/
-
-/** True when `name` (lower case, no trailing dot) is a host-like name; `*` only as the first label when allowed. */
-export function validName(name: string, allowWildcard: boolean): boolean {
-  if (name.length === 0 || name.length > 253) return false
-  return name.split('.').every((l, i) => LABEL.test(l) || (allowWildcard && i === 0 && l === '*'))
-}
 
 /**
  * The domain of an entry as edge-ddns keeps it: lower case, no trailing dot, at least two labels
@@ -65,4 +57,25 @@ export function relativeName(fqdn: string, domain: string): string | undefined {
 /** A name compared the way DNS compares names: case-insensitive, trailing dot ignored. */
 export function nameKey(name: string): string {
   return name.trim().replace(/\.$/, '').toLowerCase()
+}
+
+/**
+ * The `records` list of an entry as full names, in order, each once (a repeat is a warning).
+ * @throws ConfigError naming `records` when the list is missing or empty, or `records[i]` for a bad name.
+ */
+export function recordList(raw: string[] | undefined, domain: string, at: string, warn: (m: string) => void, apex: string): string[] {
+  if (raw === undefined || raw.length === 0) {
+    throw new ConfigError(at, `must list at least one record name, relative to domain (${apex} for the apex, "home", "*")`)
+  }
+  const records: string[] = []
+  const seen = new Set<string>()
+  raw.forEach((name, i) => {
+    const fqdn = recordFqdn(name, domain, `${at}[${i}]`)
+    if (seen.has(fqdn)) warn(`${at}[${i}]: ${fqdn} is listed twice; it is handled once`)
+    else {
+      seen.add(fqdn)
+      records.push(fqdn)
+    }
+  })
+  return records
 }

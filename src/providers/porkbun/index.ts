@@ -4,7 +4,7 @@ import { keyPath, optStringArray, optUrl, rejectUnknown, reqString, type Table }
 import type { Change, Current, Outcome, ParseCtx, ParsedEntry, Provider, ProviderDef, RecordRef } from '../types.js'
 import { readInTurn, writeInTurn } from '../serial.js'
 import { fingerprint } from '../credentials.js'
-import { normalizeDomain, recordFqdn, relativeName } from '../godaddy/names.js'
+import { normalizeDomain, recordList, relativeName } from '../godaddy/names.js'
 import { accountQueue } from '../godaddy/queue.js'
 import { PorkbunApi, type PbRecord, type PbRecordWrite } from './api.js'
 
@@ -61,20 +61,7 @@ function parse(t: Table, path: string, ctx: ParseCtx): ParsedEntry<PorkbunSettin
   ctx.secret(key)
   ctx.secret(secret)
   const domain = normalizeDomain(reqString(t, 'domain', path), keyPath(path, 'domain'))
-  const raw = optStringArray(t, 'records', path)
-  if (raw === undefined || raw.length === 0) {
-    throw new ConfigError(keyPath(path, 'records'), 'must list at least one record name, relative to domain ("@" or "" for the apex, "home", "*")')
-  }
-  const records: string[] = []
-  const seen = new Set<string>()
-  raw.forEach((name, i) => {
-    const fqdn = recordFqdn(name, domain, `${keyPath(path, 'records')}[${i}]`)
-    if (seen.has(fqdn)) ctx.warn(`${keyPath(path, 'records')}[${i}]: ${fqdn} is listed twice; it is handled once`)
-    else {
-      seen.add(fqdn)
-      records.push(fqdn)
-    }
-  })
+  const records = recordList(optStringArray(t, 'records', path), domain, keyPath(path, 'records'), ctx.warn, '"@" or ""')
   const baseUrl = optUrl(t, 'base_url', path) ?? PORKBUN_BASE_URL
   const account = `porkbun:${new URL(baseUrl).host}:${fingerprint(key)}`
   return { settings: { domain, key, secret, records, baseUrl, account, minGapMs: PORKBUN_MIN_GAP_MS }, names: records, zone: domain, account }

@@ -1,6 +1,7 @@
 import { ConfigError } from '../../errors.js'
 import { keyPath, optString, typeName, type Table } from '../../config/fields.js'
 import { parseServer, type ServerAddress } from '../../dns/names.js'
+import { validName } from '../../dns/names.js'
 
 /**
  * Names and common keys of the push-only providers (dyndns2 family, Namecheap, DuckDNS, deSEC).
@@ -13,22 +14,13 @@ import { parseServer, type ServerAddress } from '../../dns/names.js'
 
 export type { ServerAddress }
 
-/** One label: letters, digits, hyphen, underscore; 1 to 63 octets (RFC 1035 section 2.3.4). */
-const LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/
-
-/** True when `name` (lower case, no trailing dot) is a host name; `*` only as the first label when allowed. */
-export function validHostName(name: string, allowWildcard = false): boolean {
-  if (name.length === 0 || name.length > 253) return false
-  return name.split('.').every((l, i) => LABEL.test(l) || (allowWildcard && i === 0 && l === '*'))
-}
-
 /**
  * A domain (zone) as the push providers keep it: lower case, no trailing dot, at least two labels.
  * @throws ConfigError at `path` when it is not a domain name.
  */
 export function normalizeDomain(raw: string, path: string): string {
   const d = raw.trim().replace(/\.$/, '').toLowerCase()
-  if (!validHostName(d) || !d.includes('.')) throw new ConfigError(path, 'is not a domain name such as "example.com"')
+  if (!validName(d, false) || !d.includes('.')) throw new ConfigError(path, 'is not a domain name such as "example.com"')
   return d
 }
 
@@ -47,7 +39,7 @@ export function recordFqdn(raw: string, domain: string, path: string, allowWildc
   if (name === domain || name.endsWith(`.${domain}`)) fqdn = name
   else if (absolute) throw new ConfigError(path, `"${raw.trim()}" is not inside ${domain}`)
   else fqdn = `${name}.${domain}`
-  if (!validHostName(fqdn, allowWildcard)) {
+  if (!validName(fqdn, allowWildcard)) {
     const why = !allowWildcard && fqdn.startsWith('*') ? ' (this provider takes no wildcard)' : ''
     throw new ConfigError(path, `"${raw.trim()}" is not a valid record name${why}`)
   }
@@ -107,7 +99,7 @@ export function parseHostnames(t: Table, key: string, path: string, warn: (m: st
     const p = Array.isArray(v) ? `${at}[${i}]` : at
     if (typeof x !== 'string') throw new ConfigError(p, `expected a string, got ${typeName(x)}`)
     const name = x.trim().toLowerCase().replace(/\.$/, '')
-    if (!validHostName(name) || !name.includes('.')) throw new ConfigError(p, `"${x.trim()}" is not a full host name such as "home.example.com"`)
+    if (!validName(name, false) || !name.includes('.')) throw new ConfigError(p, `"${x.trim()}" is not a full host name such as "home.example.com"`)
     if (seen.has(name)) warn(`${p}: ${name} is listed twice; it is handled once`)
     else {
       seen.add(name)
