@@ -6,7 +6,7 @@ import { basicAuth, ok, send, statusError, stopsAccount, USER_AGENT } from '../p
 import { parseHostnames, parseResolver, reqSecret, type ServerAddress } from '../push/names.js'
 import { checkChanges, familyOfChange, outcomeOf } from '../push/outcome.js'
 import { readBack, type ReadbackDeps } from '../push/readback.js'
-import { classifyLine, echoWarnings } from '../dyndns2/protocol.js'
+import { classifyLine } from '../dyndns2/protocol.js'
 import type { Change, Current, Outcome, ParseCtx, ParsedEntry, Provider, ProviderDef, RecordRef } from '../types.js'
 
 /**
@@ -108,7 +108,7 @@ class DesecProvider implements Provider {
         }
         const v = classifyLine(res.body.split(/\r?\n/)[0] ?? '', { ...(f.v4 ? { v4: f.v4.value } : {}), ...(f.v6 ? { v6: f.v6.value } : {}) }, `desec: ${res.host}`)
         for (const ch of mine) {
-          results.set(ch, v.ok ? outcomeOf(ch, { ok: true, changed: v.changed, warnings: echoWarnings(v.echoed, familyOfChange(ch), ch.value) }) : outcomeOf(ch, { ok: false, error: v.error }))
+          results.set(ch, v.ok ? outcomeOf(ch, { ok: true, changed: v.changed, recorded: v.echoed }) : outcomeOf(ch, { ok: false, error: v.error }))
         }
         if (!v.ok && stopsAccount(v.error)) stop = v.error
       } catch (err) {

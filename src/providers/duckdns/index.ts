@@ -5,7 +5,7 @@ import { keyPath, optUrl, rejectUnknown, typeName, type Table } from '../../conf
 import { snippet } from '../../net/http.js'
 import { ok, send, statusError, stopsAccount } from '../push/http.js'
 import { parseResolver, reqSecret, type ServerAddress } from '../push/names.js'
-import { canonicalAddress, checkChanges, familyOfAddress, familyOfChange, outcomeOf, RECORDED_OTHER } from '../push/outcome.js'
+import { checkChanges, familyOfAddress, familyOfChange, outcomeOf } from '../push/outcome.js'
 import { readBack, type ReadbackDeps } from '../push/readback.js'
 import type { Change, Current, Outcome, ParseCtx, ParsedEntry, Provider, ProviderDef, RecordRef } from '../types.js'
 
@@ -152,8 +152,7 @@ class DuckdnsProvider implements Provider {
         const a = await this.sendUnit(u, ctx)
         for (const ch of u.changes) {
           const got = familyOfChange(ch) === 6 ? a.v6 : a.v4
-          const warnings = got && canonicalAddress(got) !== canonicalAddress(ch.value) ? [`${RECORDED_OTHER}${got}, not ${ch.value}`] : []
-          results.set(ch, outcomeOf(ch, { ok: true, changed: a.changed, warnings }))
+          results.set(ch, outcomeOf(ch, { ok: true, changed: a.changed, ...(got ? { recorded: [got] } : {}) }))
         }
       } catch (err) {
         const e = toEdgeError(err)

@@ -6,7 +6,7 @@ import { checkChanges, familyOfChange, outcomeOf } from '../push/outcome.js'
 import { readBack, type ReadbackDeps } from '../push/readback.js'
 import type { Change, Current, Outcome, Provider, RecordRef } from '../types.js'
 import type { Dyndns2Preset } from './presets.js'
-import { echoWarnings, knownAnswer, parseResponse, type Sent, type Verdict } from './protocol.js'
+import { knownAnswer, parseResponse, type Sent, type Verdict } from './protocol.js'
 
 /**
  * The dyndns2 update engine shared by the `dyndns2`, `noip`, `dynu` and `he` providers: it reads
@@ -205,8 +205,7 @@ class Dyndns2Provider implements Provider {
       for (const ch of u.changes) {
         const v = verdicts[Math.max(0, u.hosts.indexOf(ch.ref.fqdn))] as Verdict
         if (v.ok) {
-          const warnings = [...v.warnings, ...echoWarnings(v.echoed, familyOfChange(ch), ch.value)]
-          results.set(ch, outcomeOf(ch, { ok: true, changed: v.changed, warnings }))
+          results.set(ch, outcomeOf(ch, { ok: true, changed: v.changed, warnings: v.warnings, recorded: v.echoed }))
         } else {
           results.set(ch, outcomeOf(ch, { ok: false, error: v.error }))
           if (v.account || stopsAccount(v.error)) stop ??= v.error

@@ -9,7 +9,7 @@ import { GENERIC, PRESETS, presetByName, type Dyndns2Preset } from './presets.js
 
 export { createDyndns2Provider, planRequests, requestParams, type Dyndns2Settings } from './engine.js'
 export { GENERIC, PRESETS, presetByName, type Dyndns2Preset, type Ipv6Style } from './presets.js'
-export { classifyLine, DYNDNS2_CODES, echoWarnings, parseResponse, PROVIDER_FAILURE_HOLD_SEC, type ExtraCode, type Sent, type Verdict } from './protocol.js'
+export { classifyLine, DYNDNS2_CODES, parseResponse, PROVIDER_FAILURE_HOLD_SEC, type ExtraCode, type Sent, type Verdict } from './protocol.js'
 
 /**
  * The generic dyndns2 provider (`type = "dyndns2"`): any service that speaks the dyndns2 update

@@ -1,5 +1,5 @@
 import { EdgeError, type ErrorKind } from '../../errors.js'
-import { canonicalAddress, familyOfAddress, RECORDED_OTHER } from '../push/outcome.js'
+import { familyOfAddress } from '../push/outcome.js'
 
 /**
  * The dyndns2 response parser: the one place that reads a dyndns2 answer, for every provider and
@@ -180,16 +180,6 @@ export function parseResponse(body: string, hostCount: number, sent: Sent, where
   })
 }
 
-/**
- * Warnings about the address echoed for one family: the service recorded another address than
- * the one sent (BC-03).
- */
-export function echoWarnings(echoed: string[], family: 4 | 6, sentValue: string): string[] {
-  const mine = echoed.filter((a) => familyOfAddress(a) === family)
-  if (mine.length === 0) return []
-  if (mine.some((a) => canonicalAddress(a) === canonicalAddress(sentValue))) return []
-  return [`${RECORDED_OTHER}${mine.join(', ')}, not ${sentValue}`]
-}
 
 /** True when a body's first token is a code this parser knows (so a non-2xx status yields to it). */
 export function knownAnswer(body: string, extra: readonly ExtraCode[] = []): boolean {

@@ -4,7 +4,7 @@ import { keyPath, optUrl, rejectUnknown, reqString, type Table } from '../../con
 import { snippet } from '../../net/http.js'
 import { ok, send, statusError, stopsAccount } from '../push/http.js'
 import { normalizeDomain, parseRecords, parseResolver, relativeName, reqSecret, type ServerAddress } from '../push/names.js'
-import { canonicalAddress, checkChanges, familyOfChange, outcomeOf, RECORDED_OTHER } from '../push/outcome.js'
+import { checkChanges, familyOfChange, outcomeOf } from '../push/outcome.js'
 import { readBack, type ReadbackDeps } from '../push/readback.js'
 import type { Change, Current, Outcome, ParseCtx, ParsedEntry, Provider, ProviderDef, RecordRef } from '../types.js'
 
@@ -165,8 +165,7 @@ class NamecheapProvider implements Provider {
       throw new EdgeError('protocol', `namecheap: ${res.host} answered ${res.contentType || 'a body'} that is no <interface-response>: ${snippet(res.body)}`, { retryable: true })
     }
     if (a.errCount !== 0) throw namecheapError(a, res.host)
-    const warnings = a.ip && canonicalAddress(a.ip) !== canonicalAddress(ch.value) ? [`${RECORDED_OTHER}${a.ip}, not ${ch.value}`] : []
-    return outcomeOf(ch, { ok: true, changed: true, warnings })
+    return outcomeOf(ch, { ok: true, changed: true, ...(a.ip ? { recorded: [a.ip] } : {}) })
   }
 }
 

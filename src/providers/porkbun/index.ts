@@ -1,5 +1,5 @@
 import type { Ctx } from '../../context.js'
-import { ConfigError, EdgeError } from '../../errors.js'
+import { EdgeError } from '../../errors.js'
 import { keyPath, optStringArray, optUrl, rejectUnknown, reqString, type Table } from '../../config/fields.js'
 import type { Change, Current, Outcome, ParseCtx, ParsedEntry, Provider, ProviderDef, RecordRef } from '../types.js'
 import { readInTurn, writeInTurn } from '../serial.js'

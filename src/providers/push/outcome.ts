@@ -27,19 +27,24 @@ export function familyOfChange(ch: Change): Family {
 
 export { canonicalAddress }
 
-/**
- * How every push provider words an echoed address that differs from the one sent
- * (`good 198.51.100.7` after sending 192.0.2.10, BC-03). outcomeOf turns such an answer into a
- * failure: the service holds a wrong address, and a success would be trusted by the state for as
- * long as the WAN address stays the same.
- */
-export const RECORDED_OTHER = 'the service recorded '
-
 /** Seconds before a push whose answer echoed another address is tried again. */
 const RECORDED_OTHER_RETRY_SEC = 1800
 
-/** What the service said for one change. */
-export type PushResult = { ok: true; changed: boolean; warnings?: string[] } | { ok: false; error: EdgeError }
+/**
+ * What the service said for one change. `recorded`: the addresses its answer says it now holds
+ * (`good 198.51.100.7`, Namecheap's `<IP>`), of any family; absent when it echoes none.
+ */
+export type PushResult = { ok: true; changed: boolean; warnings?: string[]; recorded?: string[] } | { ok: false; error: EdgeError }
+
+/**
+ * The message when the addresses a service echoed for one family do not include the one sent
+ * (BC-03); undefined when they do, or when it echoed none of that family.
+ */
+export function recordedOther(recorded: string[], family: Family, sent: string): string | undefined {
+  const mine = recorded.filter((a) => familyOfAddress(a) === family)
+  if (mine.length === 0 || mine.some((a) => canonicalAddress(a) === canonicalAddress(sent))) return undefined
+  return `the service recorded ${mine.join(', ')}, not ${sent}`
+}
 
 /**
  * The Outcome of one change: `updated` (or `created` for a create) when the service changed it,
@@ -49,7 +54,9 @@ export type PushResult = { ok: true; changed: boolean; warnings?: string[] } | {
 export function outcomeOf(ch: Change, r: PushResult): Outcome {
   const previous = ch.current.kind === 'present' ? { previous: ch.current.values } : {}
   if (!r.ok) return { ref: ch.ref, status: 'failed', value: ch.value, ...previous, error: r.error }
-  const other = r.warnings?.find((w) => w.startsWith(RECORDED_OTHER))
+  // The service holds another address than the one sent: a success would be trusted by the state
+  // for as long as the WAN address stays the same, leaving the wrong address published.
+  const other = recordedOther(r.recorded ?? [], familyOfChange(ch), ch.value)
   if (other) {
     const error = new EdgeError('provider', other, { retryable: true, retryAfterSec: RECORDED_OTHER_RETRY_SEC, code: 'recorded-other' })
     return { ref: ch.ref, status: 'failed', value: ch.value, ...previous, error }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { classifyLine, echoWarnings, parseResponse, PROVIDER_FAILURE_HOLD_SEC, type Verdict } from '../../../../src/providers/dyndns2/protocol.js'
+import { recordedOther } from '../../../../src/providers/push/outcome.js'
+import { classifyLine, parseResponse, PROVIDER_FAILURE_HOLD_SEC, type Verdict } from '../../../../src/providers/dyndns2/protocol.js'
 import { presetByName } from '../../../../src/providers/dyndns2/presets.js'
 import { fixture } from '../../../helpers/dyndns-server.js'
 
@@ -83,18 +84,18 @@ describe('dyndns2 response parser: one line', () => {
     expect(classifyLine('good 127.0.0.1', { v4: '127.0.0.1' }, WHERE)).toMatchObject({ ok: true, changed: true })
   })
 
-  it('BC-03: the echoed address is kept; another address than the one sent is a warning', () => {
+  it('BC-03: the echoed address is kept; another address than the one sent is named', () => {
     const v = classifyLine(fixture('dyndns2', 'good-other').body, SENT, WHERE)
     expect(v).toMatchObject({ ok: true, echoed: ['198.51.100.7'] })
-    expect(echoWarnings(['198.51.100.7'], 4, '192.0.2.10')).toEqual(['the service recorded 198.51.100.7, not 192.0.2.10'])
-    expect(echoWarnings(['192.0.2.10'], 4, '192.0.2.10')).toEqual([])
+    expect(recordedOther(['198.51.100.7'], 4, '192.0.2.10')).toEqual('the service recorded 198.51.100.7, not 192.0.2.10')
+    expect(recordedOther(['192.0.2.10'], 4, '192.0.2.10')).toBeUndefined()
   })
 
   it('No-IP\'s dual-stack echo "v4,v6" gives both addresses; IPv6 compared in canonical form', () => {
     const v = classifyLine(fixture('noip', 'good-dual').body, { v4: '192.0.2.10', v6: '2001:db8::10' }, WHERE)
     expect(v).toMatchObject({ ok: true, echoed: ['192.0.2.10', '2001:db8::10'] })
-    expect(echoWarnings(['192.0.2.10', '2001:DB8:0::10'], 6, '2001:db8::10')).toEqual([])
-    expect(echoWarnings(['192.0.2.10'], 6, '2001:db8::10')).toEqual([])
+    expect(recordedOther(['192.0.2.10', '2001:DB8:0::10'], 6, '2001:db8::10')).toBeUndefined()
+    expect(recordedOther(['192.0.2.10'], 6, '2001:db8::10')).toBeUndefined()
   })
 
   it('a preset\'s own words come first; a group "ip" is the echo', () => {
