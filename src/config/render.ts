@@ -27,8 +27,11 @@ import type { Redactor } from '../report/redact.js'
  * `unless`, `each` and `with` work as in Handlebars; `{{#if X}}` is false for an unset X.
  *
  * Every value that came from the environment or a helper is registered on the Redactor as a
- * secret (its TOML-escaped form too, so `check` can mask it in the rendered text). Messages name
- * variables, helpers, paths and lines, never a value.
+ * secret the moment it is read, wherever it is used: written into the TOML (its TOML-escaped form
+ * too, so `check` can mask it in the rendered text), passed to another helper (`{{file (credential
+ * "p")}}`, `{{file PATH_VAR}}`: the inner value names a file and an error could quote it), or only
+ * deciding a block (`{{#if (file "f")}}`). Messages name variables, helpers, literal paths and
+ * lines, never a value; a path or name that came from a variable or a sub-expression is not quoted.
  *
  * How: Handlebars parses the template (its own parser, so the syntax, whitespace control and
  * syntax errors are Handlebars'), and this module walks the AST itself instead of compiling it
@@ -165,6 +168,15 @@ class Renderer {
     return this.body(program, { context, depths, data, params })
   }
 
+  /**
+   * Registers a value read from the environment or a secret file as a secret. Called where the
+   * value is read (a path lookup, a helper's result), not where it is written, so a value that
+   * only feeds another helper or a block condition is masked too.
+   */
+  private secret(value: unknown): void {
+    if (typeof value === 'string') this.opts.redactor.add(value)
+  }
+
   /** `{{X}}` or `{{file "..."}}`: the value, escaped for the TOML context it stands in. */
   private mustache(m: Mustache, scope: Scope): string {
     const line = m.loc.start.line
@@ -225,8 +237,11 @@ class Renderer {
   /** A parameter: a path, a literal, or a `(file ...)` / `(credential ...)` sub-expression. */
   private expr(node: Node, scope: Scope): unknown {
     switch (node.type) {
-      case 'PathExpression':
-        return this.path(node as PathExpr, scope)
+      case 'PathExpression': {
+        const value = this.path(node as PathExpr, scope)
+        this.secret(value)
+        return value
+      }
       case 'SubExpression':
         return this.helper(node as Call, scope)
       case 'UndefinedLiteral':
@@ -266,38 +281,56 @@ class Renderer {
     return walk(p.depth ? scope.depths[p.depth] : scope.context, p.parts, 0)
   }
 
-  /** Calls `file` or `credential` (the only helpers `scan` lets through). */
+  /**
+   * Calls `file` or `credential` (the only helpers `scan` lets through). The result is registered
+   * as a secret here, so it is masked however deep the call is nested.
+   */
   private helper(c: Call, scope: Scope): string {
+    const value = this.callHelper(c, scope)
+    this.secret(value)
+    return value
+  }
+
+  private callHelper(c: Call, scope: Scope): string {
     const name = (c.path as PathExpr).original
     const params = c.params.map((x) => this.expr(x, scope))
     const where = this.where(c.loc.start.line)
     const arg = params[0]
+    // Only a literal argument is quoted in a message: one from a variable or a sub-expression is
+    // a value read from a secret source, so the call is named as written instead (`file PATH_VAR`).
+    const literal = c.params[0]?.type === 'StringLiteral'
+    // A hash argument would be evaluated (a `(file ...)` in it read) and then ignored: refused.
+    const usable = params.length === 1 && !c.hash && typeof arg === 'string'
     if (name === 'file') {
-      if (params.length !== 1 || typeof arg !== 'string' || arg.trim() === '') {
+      if (!usable || arg.trim() === '') {
         throw new ConfigError('', `${where}{{file}} takes one path, e.g. {{file "/etc/edge-ddns/cf-token"}}`)
       }
       const full = isAbsolute(arg) ? arg : join(this.baseDir, arg)
       try {
         return trimTrailingNewlines(this.readFile(full))
       } catch (e) {
+        if (!literal) throw new ConfigError('', `${where}{{${describeCall(c)}}}: cannot read the file it names (${errCode(e)})`)
         throw new ConfigError('', `${where}{{file "${arg}"}}: cannot read ${full} (${errCode(e)})`)
       }
     }
-    if (params.length !== 1 || typeof arg !== 'string' || !/^[A-Za-z0-9_.@-]+$/.test(arg) || arg === '.' || arg === '..') {
+    if (!usable || !/^[A-Za-z0-9_.@-]+$/.test(arg) || arg === '.' || arg === '..') {
       throw new ConfigError('', `${where}{{credential}} takes one credential name (letters, digits, _ . @ -), e.g. {{credential "cf-token"}}`)
     }
+    const call = literal ? `credential "${arg}"` : describeCall(c)
+    const unitName = literal ? arg : '<name>'
     const dir = this.opts.env.CREDENTIALS_DIRECTORY
     if (!dir) {
       throw new ConfigError(
         '',
-        `${where}{{credential "${arg}"}}: CREDENTIALS_DIRECTORY is not set; systemd sets it when the unit has LoadCredential=${arg}:<path>`,
+        `${where}{{${call}}}: CREDENTIALS_DIRECTORY is not set; systemd sets it when the unit has LoadCredential=${unitName}:<path>`,
       )
     }
     const full = join(dir, arg)
     try {
       return trimTrailingNewlines(this.readFile(full))
     } catch (e) {
-      throw new ConfigError('', `${where}{{credential "${arg}"}}: cannot read ${full} (${errCode(e)}); is LoadCredential=${arg}:<path> in the unit?`)
+      const shown = literal ? ` ${full}` : ' the credential it names'
+      throw new ConfigError('', `${where}{{${call}}}: cannot read${shown} (${errCode(e)}); is LoadCredential=${unitName}:<path> in the unit?`)
     }
   }
 }

@@ -230,6 +230,95 @@ describe('renderConfig: {{file}} and {{credential}}', () => {
   })
 })
 
+describe('renderConfig: every value read from a secret source is registered, at any depth', () => {
+  // A helper's argument may itself be a helper call or a variable. The inner value is read from a
+  // file, a credential or the environment even when it is never written to the TOML (it names a
+  // file, it decides an #if), and a message about the outer helper may quote it: it is a secret.
+  const dir = mkdtempSync(join(tmpdir(), 'edge-ddns-render-nest-'))
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+  const creds = join(dir, 'creds')
+  mkdirSync(creds)
+  const secretFile = join(dir, 'the-secret')
+  writeFileSync(secretFile, 'outer-secret-value\n')
+  // A file whose content is the path of another file, and a credential whose content is one too.
+  writeFileSync(join(dir, 'path-file'), `${secretFile}\n`)
+  writeFileSync(join(dir, 'path-of-path'), `${join(dir, 'path-file')}\n`)
+  writeFileSync(join(creds, 'path-cred'), `${secretFile}\n`)
+  // A file and a credential whose content is a credential name.
+  writeFileSync(join(dir, 'name-file'), 'name-from-file\n')
+  writeFileSync(join(creds, 'name-cred'), 'name-from-cred\n')
+  writeFileSync(join(creds, 'name-from-file'), 'outer-secret-value')
+  writeFileSync(join(creds, 'name-from-cred'), 'outer-secret-value')
+  writeFileSync(join(creds, 'outer-name'), 'outer-secret-value')
+  writeFileSync(join(dir, 'flag-file'), 'flag-from-file\n')
+  writeFileSync(join(creds, 'flag-cred'), 'flag-from-cred\n')
+  const env = { CREDENTIALS_DIRECTORY: creds, PATH_VAR: secretFile, NAME_VAR: 'outer-name', FLAG: 'flag-from-env' }
+
+  it.each([
+    ['file (file)', `t = "{{file (file "${join(dir, 'path-file')}")}}"\n`, secretFile],
+    ['file (credential)', 't = "{{file (credential "path-cred")}}"\n', secretFile],
+    ['file VARIABLE', 't = "{{file PATH_VAR}}"\n', secretFile],
+    ['credential (file)', `t = "{{credential (file "${join(dir, 'name-file')}")}}"\n`, 'name-from-file'],
+    ['credential (credential)', 't = "{{credential (credential "name-cred")}}"\n', 'name-from-cred'],
+    ['credential VARIABLE', 't = "{{credential NAME_VAR}}"\n', 'outer-name'],
+    ['three deep: file (file (file))', `t = "{{file (file (file "${join(dir, 'path-of-path')}"))}}"\n`, join(dir, 'path-file')],
+  ])('%s: the inner value is registered as well as the outer one', (_name, tpl, inner) => {
+    const { text, redactor } = render(tpl, env)
+    expect(parse(text).t).toBe('outer-secret-value')
+    expect(redactor.redact(`outer-secret-value ${inner}`)).toBe('*** ***')
+  })
+
+  it('three deep: every level is registered', () => {
+    const { redactor } = render(`t = "{{file (file (file "${join(dir, 'path-of-path')}"))}}"\n`, env)
+    expect(redactor.redact(`${join(dir, 'path-file')} | ${secretFile}`)).toBe('*** | ***')
+  })
+
+  it.each([
+    ['#if (file)', `{{#if (file "${join(dir, 'flag-file')}")}}a = 1{{/if}}\n`, 'flag-from-file'],
+    ['#unless (credential)', '{{#unless (credential "flag-cred")}}a = 2{{else}}a = 1{{/unless}}\n', 'flag-from-cred'],
+    ['#with (file), value unused', `{{#with (file "${join(dir, 'flag-file')}")}}a = 1{{/with}}\n`, 'flag-from-file'],
+    ['#each (credential)', '{{#each (credential "flag-cred")}}a = 2{{else}}a = 1{{/each}}\n', 'flag-from-cred'],
+    ['#if includeZero=(file)', `{{#if FLAG includeZero=(file "${join(dir, 'flag-file')}")}}a = 1{{/if}}\n`, 'flag-from-file'],
+    ['#if VARIABLE', '{{#if FLAG}}a = 1{{/if}}\n', 'flag-from-env'],
+    ['#with (file (credential))', '{{#with (file (credential "path-cred"))}}a = 1{{/with}}\n', secretFile],
+  ])('%s: a value that only decides a block is registered', (_name, tpl, secret) => {
+    const { text, redactor } = render(tpl, env)
+    expect(parse(text).a).toBe(1)
+    expect(redactor.redact(`x ${secret} x`)).toBe('x *** x')
+  })
+
+  it('#with (file (credential)): both levels are registered', () => {
+    const { redactor } = render('{{#with (file (credential "path-cred"))}}a = 1{{/with}}\n', env)
+    expect(redactor.redact(`${secretFile} outer-secret-value`)).toBe('*** ***')
+  })
+
+  it('an unreadable file named by an inner value: the message names the call, never the inner value', () => {
+    writeFileSync(join(dir, 'bad-path'), `${join(dir, 'missing-secret-path')}\n`)
+    const e = errorOf(() => render(`a = 1\nt = "{{file (file "${join(dir, 'bad-path')}")}}"\n`, env))
+    expect(e.message).toMatch(/^line 2: \{\{file …\}\}: cannot read the file it names \(ENOENT\)$/)
+    expect(e.message).not.toContain('missing-secret-path')
+    const v = errorOf(() => render('t = "{{file PATH_VAR}}"\n', { PATH_VAR: join(dir, 'missing-secret-path') }))
+    expect(v.message).toMatch(/\{\{file PATH_VAR\}\}: cannot read the file it names \(ENOENT\)/)
+    expect(v.message).not.toContain('missing-secret-path')
+  })
+
+  it('a credential named by an inner value: the messages never quote the name', () => {
+    const e = errorOf(() => render(`t = "{{credential (file "${join(dir, 'flag-file')}")}}"\n`, env))
+    expect(e.message).toContain('{{credential …}}: cannot read')
+    expect(e.message).not.toContain('flag-from-file')
+    const n = errorOf(() => render('t = "{{credential NAME_VAR}}"\n', { NAME_VAR: 'secret-cred-name' }))
+    expect(n.message).toContain('{{credential NAME_VAR}}: CREDENTIALS_DIRECTORY is not set')
+    expect(n.message).not.toContain('secret-cred-name')
+  })
+
+  it('a hash argument on a value helper is refused (it would be read and ignored)', () => {
+    expect(errorOf(() => render(`t = "{{file "${secretFile}" x=(file "${join(dir, 'flag-file')}")}}"\n`, env)).message).toMatch(
+      /line 1: \{\{file\}\} takes one path/,
+    )
+    expect(errorOf(() => render('t = "{{credential "outer-name" mode="x"}}"\n', env)).message).toMatch(/\{\{credential\}\} takes one credential name/)
+  })
+})
+
 describe('escapeTomlBasic and TomlScanner', () => {
   it.each([
     ['a\\b', 'a\\\\b'],
