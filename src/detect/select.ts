@@ -122,6 +122,19 @@ async function detectFamily(cfg: DetectConfig, family: Family, ctx: Ctx, opts: D
 }
 
 /**
+ * The position in `r.attempts` of the attempt whose address `r` chose, or -1 when none was chosen.
+ *
+ * Two sources may carry the same label (two custom DNS sources on one server, the same preset
+ * listed twice), so the chosen source is known by its position, never by its label. The first
+ * attempt that gave an address is the one `detectFamily` chose: later ones are recorded only
+ * with `all`, and only after the choice.
+ */
+export function chosenAttempt(r: FamilyResult | undefined): number {
+  if (r?.address === undefined) return -1
+  return r.attempts.findIndex((a) => a.address !== undefined)
+}
+
+/**
  * Detects the address of each family in `families`.
  *
  * @param cfg the `[detect]` config: ordered sources per family and the address policy.

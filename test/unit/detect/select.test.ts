@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseSource } from '../../../src/detect/presets.js'
-import { detectAddresses } from '../../../src/detect/select.js'
+import { chosenAttempt, detectAddresses } from '../../../src/detect/select.js'
 import type { DetectConfig, SourceSpec } from '../../../src/detect/types.js'
 import type { InterfaceReaders } from '../../../src/detect/interface.js'
 import { rr, startDnsServer, startMyIpServer, type TestDnsServer } from '../../helpers/dns-server.js'
@@ -146,5 +146,14 @@ describe('BC-18: a dead IPv6 path does not delay or break IPv4', () => {
     expect(i4).toBeGreaterThanOrEqual(0)
     expect(i6).toBeGreaterThan(i4)
     expect(dead.queries.filter((q) => q.family === 6)).toHaveLength(2)
+  })
+})
+
+describe('chosenAttempt', () => {
+  it('is the position of the first attempt with an address, whatever the labels; -1 without an address', () => {
+    const twin = { source: 'dns:opendns', address: '192.0.2.10' }
+    expect(chosenAttempt({ family: 4, address: '192.0.2.10', source: 'dns:opendns', attempts: [{ source: 'dns:opendns' }, twin, { ...twin }] })).toBe(1)
+    expect(chosenAttempt({ family: 4, attempts: [{ source: 'dns:opendns' }] })).toBe(-1)
+    expect(chosenAttempt(undefined)).toBe(-1)
   })
 })
