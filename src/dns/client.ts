@@ -10,7 +10,9 @@ import type { DnsAnswer, DnsClient, DnsQuery, DnsRecord } from './types.js'
  * The DNS client of edge-ddns: messages built and parsed with dns-packet, sent with `exchange`.
  *
  * Each query gets a random 16-bit ID from node:crypto and a fresh socket with an OS-chosen
- * source port (RFC 5452 section 9.2). An answer is accepted only when it is a response (QR set) whose
+ * source port (RFC 5452 section 9.2). Over UDP the transport's filter (`datagramFit` in
+ * transport.ts, shared with RFC 2136) skips stray datagrams, so a forged one cannot end the query.
+ * An answer is accepted only when it is a response (QR set) whose
  * ID, question name (compared case-insensitively, RFC 4343), type and class equal the query's
  * (RFC 5452 section 4.1); any mismatch is an error saying what did not match, never silently used.
  * That includes an answer of class IN to a CH question, as dnsdist 1.7's spoofed answers are.
@@ -51,7 +53,6 @@ async function query(q: DnsQuery, t: DnsClientOptions, signal?: AbortSignal): Pr
 
   let tcp = q.tcp === true
   let attempt = 0
-  let ignored = 0
   for (;;) {
     const id = randomInt(0, 0x10000)
     const packet: Packet = {
@@ -67,23 +68,15 @@ async function query(q: DnsQuery, t: DnsClientOptions, signal?: AbortSignal): Pr
       throw new EdgeError('invalid', `${where}: cannot encode the query: ${(e as Error).message}`, { retryable: false, cause: e })
     }
     let got: { message: Buffer; transport: 'udp' | 'tcp' }
-    // A stray or spoofed datagram (another ID, or not a response) is skipped, not taken as the
-    // answer: one forged packet must not be able to end the query (RFC 5452 section 9.1).
-    const accept = (buf: Buffer): boolean => {
-      const ours = buf.length >= 12 && buf.readUInt16BE(0) === id && (buf[2]! & 0x80) !== 0
-      if (!ours) ignored++
-      return ours
-    }
     try {
-      got = await exchange(message, { server: q.server, port, family, tcp, timeoutMs: t.dnsMs, accept, ...(signal ? { signal } : {}) })
+      got = await exchange(message, { server: q.server, port, family, tcp, timeoutMs: t.dnsMs, ...(signal ? { signal } : {}) })
     } catch (e) {
       if (e instanceof EdgeError && e.code === 'ETIMEDOUT' && attempt < t.dnsRetries && !signal?.aborted) {
         attempt++
         continue
       }
-      if (e instanceof EdgeError && e.code === 'ETIMEDOUT' && (attempt > 0 || ignored > 0)) {
-        const notes = [...(attempt > 0 ? [`${attempt + 1} attempts`] : []), ...(ignored > 0 ? [`${ignored} stray answer${ignored === 1 ? '' : 's'} ignored (another ID, or not a response)`] : [])]
-        throw new EdgeError('transient', `${e.message} (${notes.join('; ')})`, { code: e.code, cause: e })
+      if (e instanceof EdgeError && e.code === 'ETIMEDOUT' && attempt > 0) {
+        throw new EdgeError('transient', `${e.message} (${attempt + 1} attempts)`, { code: e.code, cause: e })
       }
       throw e
     }

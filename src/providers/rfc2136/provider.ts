@@ -78,7 +78,10 @@ export function createRfc2136Provider(s: Rfc2136Settings, opts: { ttl?: number }
 
 /**
  * Sends one message: UDP unless `tcp`; again over TCP when the UDP answer is truncated
- * (RFC 1035 section 4.2.1); again after a timeout, `ctx.timeouts.dnsRetries` times.
+ * (RFC 1035 section 4.2.1); again after a timeout, `ctx.timeouts.dnsRetries` times. Over UDP the
+ * transport skips stray datagrams (another sender, ID, opcode or question; `datagramFit` in
+ * src/dns/transport.ts, the filter the DNS client uses too), so a forged answer to an unsigned
+ * read is not taken and a stray datagram cannot end a signed UPDATE before the server's answer.
  *
  * Sending an UPDATE twice is safe because of its prerequisites: when the first copy was applied
  * and only its answer was lost, the second fails with NXRRSET/YXRRSET and writes nothing; the
@@ -130,8 +133,8 @@ async function readOne(s: Rfc2136Settings, send: ExchangeFn, ref: RecordRef, ctx
     } catch (e) {
       throw new EdgeError('protocol', `malformed answer (${(e as Error).message})`, { retryable: true })
     }
-    checkQueryAnswer(res, id, ref)
     const rcode = (res as DecodedPacket & { rcode?: string }).rcode ?? 'NOERROR'
+    checkQueryAnswer(res, id, ref, rcode)
     if (rcode === 'NOERROR' || rcode === 'NXDOMAIN') {
       if (!res.flag_aa) {
         throw new EdgeError('invalid', `the answer is not authoritative (AA bit clear)`, {
@@ -163,11 +166,16 @@ async function readOne(s: Rfc2136Settings, send: ExchangeFn, ref: RecordRef, ctx
  * Checks an answer against its query (RFC 1035 section 4.1.1, RFC 5452 section 4.1).
  * @throws EdgeError kind `protocol` naming what did not match.
  */
-function checkQueryAnswer(res: DecodedPacket, id: number, ref: RecordRef): void {
+function checkQueryAnswer(res: DecodedPacket, id: number, ref: RecordRef, rcode: string): void {
   if (!res.flag_qr) throw new EdgeError('protocol', 'the answer is not a response (QR bit clear)', { retryable: true })
   if (res.id !== id) throw new EdgeError('protocol', `answer ID ${res.id} does not match query ID ${id}`, { retryable: true })
   const q = res.questions?.[0]
-  if (q && (q.name.replace(/\.$/, '').toLowerCase() !== ref.fqdn || q.type !== ref.type)) {
+  // Only an error answer may leave the question out: a NOERROR or NXDOMAIN without it would read
+  // as "absent" without saying about which name.
+  if (!q && (rcode === 'NOERROR' || rcode === 'NXDOMAIN')) {
+    throw new EdgeError('protocol', `the ${rcode} answer carries no question`, { retryable: true })
+  }
+  if (q && (q.name.replace(/\.$/, '').toLowerCase() !== ref.fqdn || q.type !== ref.type || (q.class ?? 'IN') !== 'IN')) {
     throw new EdgeError('protocol', `answer question ${q.name} ${q.type} does not match the query`, { retryable: true })
   }
 }

@@ -1,3 +1,5 @@
+import dgram from 'node:dgram'
+import type { AddressInfo } from 'node:net'
 import dnsPacket from 'dns-packet'
 import type { Answer } from 'dns-packet'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -167,15 +169,27 @@ describe('rfc2136 UPDATE answers', () => {
     expect(out!.error!.message).toMatch(message)
   })
 
-  it('an answer with another ID is not taken for the UPDATE\'s', async () => {
+  it('an answer with another ID is not taken for the UPDATE\'s: the wait goes on, and the timeout says why', async () => {
     const s = await stub((req) => {
       const a = signed(req, 0)
       a.writeUInt16BE(a.readUInt16BE(0) ^ 0xffff, 0)
       return a
     })
-    const [out] = await providerAt(s.port).write([change()], testCtx())
+    const [out] = await providerAt(s.port).write([change()], testCtx(Date.now, 200))
+    expect(out!.status).toBe('failed')
+    expect(out!.error).toMatchObject({ kind: 'transient', code: 'ETIMEDOUT' })
+    expect(out!.error!.message).toMatch(/no answer within 200 ms \(1 stray datagram ignored: another ID or not a response\)$/)
+  })
+
+  it('an UPDATE answer with our ID but another opcode is handed over at the timeout and refused as not ours', async () => {
+    const s = await stub((req) => {
+      const a = signed(req, 0)
+      a.writeUInt16BE(a.readUInt16BE(2) & ~(0x0f << 11), 2)
+      return a
+    })
+    const [out] = await providerAt(s.port).write([change()], testCtx(Date.now, 200))
     expect(out!.error).toMatchObject({ kind: 'protocol' })
-    expect(out!.error!.message).toMatch(/does not belong to the UPDATE/)
+    expect(out!.error!.message).toMatch(/does not belong to the UPDATE \(ID \d+, opcode 0\)/)
   })
 
   it('a server that never answers: failed, transient, after the timeout', async () => {
@@ -249,6 +263,16 @@ describe('rfc2136 reads', () => {
     expect(q.flags! & dnsPacket.RECURSION_DESIRED).toBe(0)
   })
 
+  it('a NOERROR answer without its question is never read as absent', async () => {
+    const s = await stub((req) => {
+      const q = dnsPacket.decode(req)
+      return dnsPacket.encode({ type: 'response', id: q.id, flags: dnsPacket.AUTHORITATIVE_ANSWER, questions: [] })
+    })
+    const [cur] = await providerAt(s.port).read([HOME_A], testCtx(Date.now, 200))
+    expect(cur).toMatchObject({ kind: 'failed', error: { kind: 'protocol' } })
+    expect((cur as Extract<Current, { kind: 'failed' }>).error.message).toMatch(/the NOERROR answer carries no question$/)
+  })
+
   it('a silent server: failed (transient), never absent (BC-34)', async () => {
     const s = await stub(() => null)
     const [cur] = await providerAt(s.port).read([HOME_A], testCtx(Date.now, 200))
@@ -268,5 +292,72 @@ describe('rfc2136 reads', () => {
     const [cur] = await providerAt(53, fake).read([HOME_A], testCtx())
     expect(seen).toEqual([false, true])
     expect(cur).toMatchObject({ kind: 'present', values: ['192.0.2.1'] })
+  })
+})
+
+/**
+ * A UDP server on 127.0.0.1 that answers each message with `steps` in order, 20 ms apart; a step
+ * marked `other` is sent from a second socket, so from another source port than the one asked.
+ */
+async function scriptedServer(steps: Array<{ other?: boolean; bytes: (req: Buffer) => Buffer }>): Promise<{ port: number; received: Buffer[] }> {
+  const open = async (): Promise<dgram.Socket> => {
+    const sock = dgram.createSocket('udp4')
+    await new Promise<void>((r) => sock.bind(0, '127.0.0.1', r))
+    closers.push(() => new Promise<void>((r) => sock.close(() => r())))
+    return sock
+  }
+  const server = await open()
+  const other = await open()
+  const received: Buffer[] = []
+  server.on('message', (req, rinfo) => {
+    received.push(req)
+    steps.forEach((step, i) => setTimeout(() => (step.other ? other : server).send(step.bytes(req), rinfo.port, rinfo.address), 20 * i))
+  })
+  return { port: (server.address() as AddressInfo).port, received }
+}
+
+describe('rfc2136 over UDP: stray datagrams before the real answer (RFC 5452 section 9.1)', () => {
+  const withId = (msg: Buffer, id: number): Buffer => {
+    const out = Buffer.from(msg)
+    out.writeUInt16BE(id, 0)
+    return out
+  }
+  const flipId = (req: Buffer): number => req.readUInt16BE(0) ^ 0x5a5a
+
+  it('a read takes the real answer, not a forgery from another port, with another ID or to another question', async () => {
+    const a = (req: Buffer, data: string, name = 'home.example.test'): Buffer => {
+      const q = dnsPacket.decode(req)
+      return dnsPacket.encode({
+        type: 'response',
+        id: q.id,
+        flags: dnsPacket.AUTHORITATIVE_ANSWER,
+        questions: [{ name, type: 'A', class: 'IN' }],
+        answers: [{ name, type: 'A', ttl: 600, data }],
+      })
+    }
+    const s = await scriptedServer([
+      { other: true, bytes: (req) => a(req, '198.51.100.66') },
+      { bytes: (req) => withId(a(req, '198.51.100.67'), flipId(req)) },
+      { bytes: (req) => a(req, '198.51.100.68', 'home.example.tesu') },
+      { bytes: (req) => a(req, '192.0.2.1') },
+    ])
+    const [cur] = await providerAt(s.port).read([HOME_A], testCtx(Date.now, 2000))
+    expect(cur).toMatchObject({ kind: 'present', values: ['192.0.2.1'] })
+    expect(s.received).toHaveLength(1)
+  })
+
+  it('a signed UPDATE is not ended by a stray datagram: the server\'s signed answer after it counts', async () => {
+    const s = await scriptedServer([
+      // Unsigned NOERROR with our ID from another port: a forgery that would fail TSIG.
+      { other: true, bytes: (req) => updateAnswer(req, 0) },
+      // A signed answer to some other exchange: another ID.
+      { bytes: (req) => withId(signed(req, 5), flipId(req)) },
+      // A datagram that is not a response at all.
+      { bytes: (req) => withId(Buffer.from(req), req.readUInt16BE(0)) },
+      { bytes: (req) => signed(req, 0) },
+    ])
+    const [out] = await providerAt(s.port).write([change()], testCtx(Date.now, 2000))
+    expect(out).toMatchObject({ status: 'updated', value: '192.0.2.10', previous: ['192.0.2.1'] })
+    expect(s.received).toHaveLength(1)
   })
 })
