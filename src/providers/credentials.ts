@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { sha256Hex } from '../sha256.js'
 
 /**
  * Helpers every provider uses for its credentials: a stable, non-secret name for an account, and
@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto'
 
 /** Short stable id of a secret, for an account key (never the secret itself): 8 hex digits of its SHA-256. */
 export function fingerprint(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('hex').slice(0, 8)
+  return sha256Hex(secret).slice(0, 8)
 }
 
 /** Visible ASCII only: a credential goes into an HTTP header, where a space or control character breaks it. */

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { sha256Hex } from '../../sha256.js'
 import type { Ctx } from '../../context.js'
 import { EdgeError } from '../../errors.js'
 import type { CloudflareApi, CloudflareAuth, CfRecord, CfZone } from './api.js'
@@ -148,7 +148,7 @@ const runs = new WeakMap<Ctx, Map<string, AccountCache>>()
 /** Identifies base URL plus exact credentials; hashed so the map never holds a readable secret twice. */
 function cacheKey(api: CloudflareApi, auth: CloudflareAuth): string {
   const cred = auth.kind === 'token' ? `t\0${auth.token}` : `k\0${auth.email}\0${auth.key}`
-  return createHash('sha256').update(`${api.baseUrl}\0${cred}`).digest('hex')
+  return sha256Hex(`${api.baseUrl}\0${cred}`)
 }
 
 /** The run cache of `ctx` for one account (base URL + credentials). */

@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
+import { sha256Hex } from '../../sha256.js'
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 
@@ -39,7 +40,7 @@ export interface DeviceIdOptions {
 
 /** sha256(salt, kind, value), first 12 hex digits. */
 export function hashDeviceId(kind: string, value: string): string {
-  return createHash('sha256').update(`${DEVICE_ID_SALT}\u0000${kind}\u0000${value}`, 'utf8').digest('hex').slice(0, 12)
+  return sha256Hex(`${DEVICE_ID_SALT}\u0000${kind}\u0000${value}`).slice(0, 12)
 }
 
 /**

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { sha256Hex } from '../../sha256.js'
 import type { RecordType } from '../../providers/types.js'
 import type { MqttConfig } from './config.js'
 
@@ -24,7 +24,7 @@ export function isTopicPath(s: string): boolean {
 
 /** First `n` hex digits of sha256(`s`). */
 export function shortHash(s: string, n = 6): string {
-  return createHash('sha256').update(s, 'utf8').digest('hex').slice(0, n)
+  return sha256Hex(s).slice(0, n)
 }
 
 /**
