@@ -25,3 +25,5 @@ export function biggestFiles(metafile: unknown, n?: number): [string, number][]
 export function namedBuiltinImports(dir: string): Map<string, Set<string>> & { all: Set<string> }
 /** Packages src imports at the top but needs only on some paths; loaded at first use in the bundle. */
 export const LAZY_PACKAGES: string[]
+/** Throws (naming `file`, the offset and the text around it) when `bytes` hold a non-ASCII byte. */
+export function assertAscii(bytes: Uint8Array, file: string): void

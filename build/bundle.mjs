@@ -253,8 +253,22 @@ export async function buildBundle(opts = {}) {
   mkdirSync(dirname(options.outfile), { recursive: true })
   const result = await build(options)
   chmodSync(options.outfile, 0o755)
-  const size = readFileSync(options.outfile).length
+  const bytes = readFileSync(options.outfile)
+  assertAscii(bytes, options.outfile)
+  const size = bytes.length
   return { outfile: options.outfile, size, byPackage: byPackage(result.metafile), metafile: result.metafile }
+}
+
+/**
+ * Throws when the bundle holds a byte outside ASCII. One such character (a `…` in a regular
+ * expression, which esbuild does not escape) makes V8 keep the whole source as a two-byte string:
+ * twice the memory for the source and a slower scan at every start.
+ */
+export function assertAscii(bytes, file) {
+  const i = bytes.findIndex((b) => b > 0x7f)
+  if (i < 0) return
+  const around = bytes.subarray(Math.max(0, i - 60), i + 20).toString('utf8')
+  throw new Error(`${file}: non-ASCII byte at offset ${i}, in ${JSON.stringify(around)}: escape it in src (\\uXXXX)`)
 }
 
 /** Bytes in the output per package, from esbuild's metafile, largest first. */

@@ -44,7 +44,7 @@ export class Redactor {
       if (out.includes(s)) out = out.split(s).join('***')
     }
     if (out.includes('…')) {
-      out = out.replace(/(\S+)…/g, (whole, head: string) => {
+      out = out.replace(/(\S+)\u2026/g, (whole, head: string) => {
         for (const s of sorted) {
           for (let n = Math.min(s.length - 1, head.length); n >= 4; n--) {
             if (head.endsWith(s.slice(0, n))) return `${head.slice(0, head.length - n)}***…`
