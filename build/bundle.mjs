@@ -228,9 +228,11 @@ export function bundleOptions(opts = {}) {
     ignoreAnnotations: false,
     metafile: true,
     logLevel: 'warning',
-    // Some bundled CommonJS packages call require() on Node built-ins; an ES module has no require.
+    // Some bundled CommonJS packages and the lazy loaders call require() on Node built-ins; an ES
+    // module has no require. It is made at the first call: creating it (and import.meta) up front
+    // is about a millisecond of every start, and `--version` never needs it.
     banner: {
-      js: "#!/usr/bin/env node\nimport{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);",
+      js: "#!/usr/bin/env node\nimport{createRequire as __cr}from'node:module';let __rq;const require=(id)=>(__rq??=__cr(import.meta.url))(id);",
     },
     plugins: [noSourceMap, slimMqtt, lazyRuntime, lazyBuiltins, lazyPackages],
     define: {
