@@ -7,11 +7,18 @@
  * formats and redacts every line like the real one but drops it, and a reporter standing in for
  * MQTT. Prints one JSON line with the memory at start, after each checkpoint (cycle counts) and
  * at the end, each measured after a forced full GC (run node with --expose-gc), so that retained
- * memory shows, not garbage waiting to be collected.
+ * memory shows, not garbage waiting to be collected. After the GC the main thread blocks for
+ * SETTLE_MS: V8's helper threads finish sweeping and unmapping the pages the GC freed only after
+ * gc() returns, and a sample taken at once counted up to 0.8 MB of them, differently each run.
+ *
+ * RSS is taken twice: `rss` is `process.memoryUsage().rss`, the kernel's counter, which Linux 6.2
+ * and later keeps per CPU and reads without summing (off by up to 32 pages per CPU for each of
+ * file, anonymous and shmem pages, so up to 768 KB on two cores); `rssExact` is the `Rss:` line
+ * of /proc/self/smaps_rollup, which the kernel sums from the page tables, when that file exists.
  *
  * Usage: node --expose-gc daemon-cycles.mjs <cycles> <checkpoint,checkpoint,...>
  */
-import { mkdtempSync, rmSync, existsSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Config, DomainEntry } from '../src/config/types.js'
@@ -28,14 +35,29 @@ import { StateStore } from '../src/schedule/state.js'
 const total = Number(process.argv[2] ?? 10_000)
 const checkpoints = new Set((process.argv[3] ?? '100,1000').split(',').map(Number))
 const gc = (globalThis as { gc?: () => void }).gc
+/** How long the helper threads of the GC get to release freed pages before a sample, in milliseconds. */
+const SETTLE_MS = 50
+const settleCell = new Int32Array(new SharedArrayBuffer(4))
 
-function mem(): { rss: number; heapUsed: number; heapTotal: number; external: number; arrayBuffers: number } {
+/** Resident set size in bytes summed from the page tables, or undefined where /proc does not say. */
+function exactRss(): number | undefined {
+  try {
+    const m = /^Rss:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/smaps_rollup', 'utf8'))
+    return m ? Number(m[1]) * 1024 : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function mem(): { rss: number; rssExact?: number; heapUsed: number; heapTotal: number; external: number; arrayBuffers: number } {
   if (gc) {
     gc()
     gc()
+    Atomics.wait(settleCell, 0, 0, SETTLE_MS)
   }
   const m = process.memoryUsage()
-  return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers }
+  const exact = exactRss()
+  return { rss: m.rss, ...(exact !== undefined ? { rssExact: exact } : {}), heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers }
 }
 
 const records = new Map<string, string>()
