@@ -53,9 +53,23 @@ function when(t: number | undefined, now: number): string {
   return t === undefined ? 'never' : `${iso(t)} (${human(Math.abs(now - t))} ${t <= now ? 'ago' : 'ahead'})`
 }
 
+/**
+ * The "last change" of a record, honestly: a change edge-ddns made or saw, or, for a value it only
+ * ever read, when it first saw it. State files from before `changed` meant a change set it at the
+ * first read too (equal to `seen`); a record edge-ddns never wrote is read as such a sighting,
+ * which for the rare value changed elsewhere shows when edge-ddns first saw that value.
+ */
+function lastChange(r: RecordState, now: number): string {
+  const sighting = r.changed === undefined || (r.written === undefined && r.changed === r.seen)
+  if (!sighting) return when(r.changed, now)
+  const first = r.seen ?? r.changed
+  return first === undefined ? 'never' : `none by edge-ddns (value first seen ${when(first, now)})`
+}
+
 function recordLines(r: RecordState, now: number): string[] {
-  const out = [`${r.name} ${r.type} (${r.provider}${r.zone ? `, zone ${r.zone}` : ''}): ${r.value ?? '(no value yet)'}`]
-  out.push(`  last change: ${when(r.changed, now)}`)
+  const value = r.value ?? (r.missing !== undefined ? '(no such record at the provider)' : '(no value yet)')
+  const out = [`${r.name} ${r.type} (${r.provider}${r.zone ? `, zone ${r.zone}` : ''}): ${value}`]
+  out.push(`  last change: ${lastChange(r, now)}`)
   out.push(`  last write:  ${when(r.written, now)}`)
   out.push(`  last verify: ${when(r.verified, now)}`)
   if (r.answer) out.push(`  last answer: ${r.answer}${r.answered ? `, ${when(r.answered, now)}` : ''}`)

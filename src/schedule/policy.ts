@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { sha256Hex } from '../sha256.js'
 import type { DomainEntry } from '../config/types.js'
 import { EdgeError } from '../errors.js'
 import type { Outcome, RecordRef } from '../providers/types.js'
@@ -20,6 +20,9 @@ import { iso, type RecordState, type StateStore } from './state.js'
  *    config changed → the stop is lifted and the record goes on;
  * 2. its provider account is on hold (429 Retry-After) → no call, failed;
  * 3. backing off after failures → no call, failed;
+ * 3b. the provider had no such record at the last read, the entry does not create records, and
+ *    that read is less than `verify_every` old → no call, missing: a fact, not a failure, so no
+ *    back-off; read again after `verify_every` (the user may have created it meanwhile);
  * 4. the address equals the last one the provider was known to hold, and
  *    `force_update_after` has passed since the last write → call, and write even if equal;
  * 5. push-only provider (`capabilities.read = 'dns'`), same address, last push succeeded →
@@ -67,7 +70,7 @@ export function entryFingerprint(entry: DomainEntry, redactor: Redactor, salt: s
     return v
   }
   const shape = { type: entry.type, families: entry.families, create: entry.create, ttl: entry.ttl ?? null, settings: strip(entry.settings) }
-  const h = (s: string): string => createHash('sha256').update(s, 'utf8').digest('hex').slice(0, 16)
+  const h = (s: string): string => sha256Hex(s).slice(0, 16)
   return { configHash: h(JSON.stringify(shape)), secretHash: h(`${salt}\u0000${secrets.join('\u0000')}`) }
 }
 
@@ -81,6 +84,11 @@ export interface GateCtx {
   fingerprint(): EntryFingerprint
   /** Logs a line about a record (the caller thins out repeats). */
   say(key: string, line: LogLine): void
+}
+
+/** The same address, however written; equal text first, as it is on almost every cycle (canonicalising an IPv6 address parses a URL). */
+function sameAddress(a: string, b: string): boolean {
+  return a === b || canonicalAddress(a) === canonicalAddress(b)
 }
 
 function ago(ms: number): string {
@@ -131,7 +139,18 @@ export function gateRecord(entry: DomainEntry, ref: RecordRef, key: string, desi
     return fail(new EdgeError('transient', msg, { retryAfterSec: Math.ceil((rec.retry - now) / 1000) }), msg)
   }
 
-  const same = rec.value !== undefined && canonicalAddress(rec.value) === canonicalAddress(desired) && rec.failures === 0
+  if (rec.missing !== undefined && !entry.create && now >= rec.missing && now - rec.missing < policy.verifyEveryMs) {
+    return {
+      kind: 'skip',
+      key,
+      outcome: { ref, status: 'missing', value: desired },
+      action: { kind: 'missing', ref, value: desired, current: { kind: 'absent', via: 'state' } },
+      // Worded without a time: the daemon repeats a line only when its text changes.
+      line: { level: 'warn', text: `${label}: missing: no such record at ${entry.type} when last read (set create = true to create it)` },
+    }
+  }
+
+  const same = rec.failures === 0 && rec.value !== undefined && sameAddress(rec.value, desired)
   if (!same) return { kind: 'call', force: false }
 
   if (policy.forceUpdateAfterMs !== undefined) {
@@ -170,8 +189,9 @@ export interface NoteCtx {
 /**
  * Records in the state what happened to a record the reconciler handled: a success resets the
  * failures and marks it verified; a failure is classified (backoff.ts) into a back-off, a hold on
- * the provider account, or a stop until the config changes. A record skipped for want of an
- * address, or a dry run, changes nothing.
+ * the provider account, or a stop until the config changes. A record the provider does not have
+ * (and the entry does not create) is noted as missing: no failure, no back-off. A record skipped
+ * for want of an address, or a dry run, changes nothing.
  */
 export function noteResult(entry: DomainEntry, ref: RecordRef, key: string, action: Action | undefined, o: Outcome, n: NoteCtx): void {
   const { store, now } = n
@@ -187,10 +207,14 @@ export function noteResult(entry: DomainEntry, ref: RecordRef, key: string, acti
   }
   rec.provider = entry.type
   rec.answered = now
-  const success = (value: string): void => {
-    if (rec.value === undefined || canonicalAddress(rec.value) !== canonicalAddress(value)) {
+  // Whatever the provider answered now replaces what an earlier read said about the record.
+  delete rec.missing
+  const success = (value: string, wrote: boolean): void => {
+    if (rec.value === undefined || !sameAddress(rec.value, value)) {
+      // The first value read is a sighting, not a change (`edge-ddns status` tells them apart);
+      // a write, or a read showing another value than the known one, is a change.
+      if (wrote || rec.value !== undefined) rec.changed = now
       rec.value = value
-      rec.changed = now
       rec.seen = now
     }
     rec.verified = now
@@ -205,26 +229,37 @@ export function noteResult(entry: DomainEntry, ref: RecordRef, key: string, acti
       const value = o.value ?? (action && 'value' in action ? action.value : undefined)
       if (value === undefined) break
       rec.answer = o.status === 'created' ? `created ${value}` : `updated ${o.previous?.join(', ') ?? '?'} -> ${value}`
-      success(value)
+      success(value, true)
       rec.written = now
       break
     }
     case 'unchanged': {
       if (o.value === undefined) break
       rec.answer = `unchanged ${o.value}`
-      success(o.value)
+      success(o.value, false)
       break
     }
-    case 'missing':
+    case 'missing': {
+      // The provider answered, and holds nothing there: the end of any run of failures, no value.
+      rec.answer = n.redactor.redact(`missing: no such record at ${entry.type}`)
+      rec.missing = now
+      rec.failures = 0
+      delete rec.value
+      delete rec.verified
+      delete rec.retry
+      delete rec.error
+      delete rec.blocked
+      break
+    }
     case 'failed': {
-      const error = o.error ?? new EdgeError('provider', o.status === 'missing' ? `no such record at ${entry.type}` : 'failed')
-      const text = n.redactor.redact(o.status === 'missing' ? `missing: no such record at ${entry.type}` : error.message)
-      rec.answer = o.status === 'missing' ? text : `failed: ${text}`
+      const error = o.error ?? new EdgeError('provider', 'failed')
+      const text = n.redactor.redact(error.message)
+      rec.answer = `failed: ${text}`
       rec.error = text
       rec.failures += 1
       // A failed write may still have reached the provider: read before trusting `value` again.
       delete rec.verified
-      const cls = o.status === 'missing' ? 'backoff' : classifyFailure(error)
+      const cls = classifyFailure(error)
       if (cls === 'block') {
         const fp = n.fingerprint()
         rec.blocked = {

@@ -23,7 +23,7 @@ import type { Logger } from '../report/log.js'
  * ```json
  * { "format": "edge-ddns-state", "version": 1, "written": "…", "salt": "<hex>",
  *   "records": { "<account>|<zone>|<name>|<type>": { "provider": "cloudflare", "value": "192.0.2.10",
- *       "changed": "…", "written": "…", "verified": "…", "seen": "…", "answer": "updated 198.51.100.1 -> 192.0.2.10",
+ *       "changed": "…", "written": "…", "verified": "…", "seen": "…", "missing": "…", "answer": "updated 198.51.100.1 -> 192.0.2.10",
  *       "answered": "…", "failures": 0, "retry": "…", "error": "…", "blocked": { … } } },
  *   "holds": { "<account>": { "provider": "cloudflare", "until": "…", "reason": "…" } },
  *   "mqtt_records": [{ "name": "home.example.com", "type": "A" }] }
@@ -63,7 +63,11 @@ export interface RecordState {
   type: RecordType
   /** The address the provider is known to hold: last published or last read back. */
   value?: string
-  /** When `value` last changed. */
+  /**
+   * When edge-ddns last saw `value` change: its own write, or a read showing another address
+   * than the known one. Not set when the first value is read (that is `seen`). State files
+   * written before this distinction set it then too, equal to `seen`.
+   */
   changed?: number
   /** Last successful write by edge-ddns. */
   written?: number
@@ -71,6 +75,11 @@ export interface RecordState {
   verified?: number
   /** When `value` was first recorded (the keep-alive base when edge-ddns never wrote it). */
   seen?: number
+  /**
+   * When the last answer said the provider has no such record (and the entry does not create
+   * it): a fact, not a failure. Cleared by any later answer.
+   */
+  missing?: number
   /** The last provider answer, one line, redacted (`unchanged 192.0.2.10`, `failed: …`). */
   answer?: string
   answered?: number
@@ -191,8 +200,8 @@ export interface StateStoreOptions {
 
 /**
  * The state of one directory, loaded once and kept in memory; `save()` writes it when it changed.
- * Not safe for two processes writing the same directory at once (the last writer wins); the
- * daemon's pid file keeps a second daemon out.
+ * Not safe for two processes writing the same directory at once (the last writer wins): the
+ * daemon's pid file and a oneshot run's lock keep every other edge-ddns out (`claimStateDir`).
  */
 export class StateStore {
   readonly dir: string
@@ -379,7 +388,7 @@ function stamp(ms: number): string {
   return iso(ms).replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')
 }
 
-const TIME_FIELDS = ['changed', 'written', 'verified', 'seen', 'answered', 'retry'] as const
+const TIME_FIELDS = ['changed', 'written', 'verified', 'seen', 'missing', 'answered', 'retry'] as const
 
 function recordToJson(r: RecordState): Record<string, unknown> {
   const o: Record<string, unknown> = { provider: r.provider, account: r.account }

@@ -218,3 +218,128 @@ describe('state-aware cycles', () => {
     expect(w.store.records.size).toBe(0)
   })
 })
+
+describe('a record the provider does not have', () => {
+  function missingWorld(opts: { create?: boolean } = {}) {
+    const clock = new FakeClock(T0)
+    const redactor = new Redactor()
+    const fake = fakeProvider(clock, { initial: {} })
+    let entry = fakeEntry(fake.def, ['home.example.com'], { redactor, create: opts.create ?? false })
+    let config = configWith([entry], { state: {} })
+    const ctx = fakeCtx(clock, { redactor })
+    const store = StateStore.open({ dir: tmp.dir, log: ctx.log, now: () => clock.now() })
+    return {
+      clock,
+      fake,
+      ctx,
+      store,
+      cycle: () => runCycle(config, ctx, { store, policy: stateSettings(config), detect: fixedDetect({ 4: IP }), random: () => 0.5 }),
+      rec: () => store.get(recordKey(entry.account, entry.records[0]!)),
+      setCreate(create: boolean) {
+        entry = fakeEntry(fake.def, ['home.example.com'], { redactor, create })
+        config = configWith([entry], { state: {} })
+      },
+    }
+  }
+
+  it('is missing on every cycle, never failed: no failure counted, no back-off, read again after verify_every', async () => {
+    const w = missingWorld()
+    const first = await w.cycle()
+    expect(first.summary.records[0]).toMatchObject({ status: 'missing', value: IP })
+    expect(first.summary.counts).toMatchObject({ missing: 1, failed: 0 })
+    expect(w.rec()).toMatchObject({ missing: T0, failures: 0, answer: 'missing: no such record at fake' })
+    expect(w.rec()).not.toHaveProperty('retry')
+    expect(w.rec()).not.toHaveProperty('error')
+    expect(w.rec()).not.toHaveProperty('value')
+    for (let i = 1; i < 12; i++) {
+      await w.clock.advance(5 * MIN)
+      const r = await w.cycle()
+      expect(r.summary.records[0]).toMatchObject({ status: 'missing', value: IP })
+      expect(r.summary.records[0]).not.toHaveProperty('error')
+      expect(r.asked).toBe(0)
+      expect(w.rec()?.failures).toBe(0)
+    }
+    expect(w.fake.reads()).toHaveLength(1)
+    await w.clock.advance(5 * MIN)
+    const again = await w.cycle()
+    expect(again.asked).toBe(1)
+    expect(again.summary.records[0]).toMatchObject({ status: 'missing' })
+    expect(w.fake.reads()).toHaveLength(2)
+    expect(w.rec()).toMatchObject({ missing: T0 + HOUR, failures: 0 })
+    expect(w.fake.writes()).toHaveLength(0)
+  })
+
+  it('once the user creates it, the next read after verify_every puts the address there', async () => {
+    const w = missingWorld()
+    await w.cycle()
+    w.fake.records.set('home.example.com/A', [OLD])
+    await w.clock.advance(HOUR)
+    const r = await w.cycle()
+    expect(r.summary.records[0]).toMatchObject({ status: 'updated', previous: [OLD], value: IP })
+    expect(w.rec()).toMatchObject({ value: IP, written: T0 + HOUR, changed: T0 + HOUR })
+    expect(w.rec()).not.toHaveProperty('missing')
+  })
+
+  it('with create = true it is created on the first cycle; turning create on later creates it at once', async () => {
+    const created = missingWorld({ create: true })
+    const r = await created.cycle()
+    expect(r.summary.records[0]).toMatchObject({ status: 'created', value: IP })
+    expect(created.fake.records.get('home.example.com/A')).toEqual([IP])
+
+    const w = missingWorld()
+    await w.cycle()
+    w.setCreate(true)
+    await w.clock.advance(5 * MIN)
+    const now = await w.cycle()
+    expect(now.summary.records[0]).toMatchObject({ status: 'created', value: IP })
+    expect(w.rec()).toMatchObject({ value: IP, written: T0 + 5 * MIN })
+    expect(w.rec()).not.toHaveProperty('missing')
+  })
+
+  it('ends a run of failures without counting one', async () => {
+    const w = missingWorld()
+    w.fake.script({ op: 'read', error: new EdgeError('transient', 'fake: timed out'), times: 2 })
+    expect((await w.cycle()).summary.records[0]).toMatchObject({ status: 'failed' })
+    expect(w.rec()?.failures).toBe(1)
+    await w.clock.advance(HOUR)
+    expect((await w.cycle()).summary.records[0]).toMatchObject({ status: 'failed' })
+    expect(w.rec()?.failures).toBe(2)
+    await w.clock.advance(HOUR)
+    expect((await w.cycle()).summary.records[0]).toMatchObject({ status: 'missing' })
+    expect(w.rec()).toMatchObject({ failures: 0, missing: T0 + 2 * HOUR })
+    expect(w.rec()).not.toHaveProperty('retry')
+  })
+})
+
+describe('a first read is a sighting, not a change', () => {
+  it('sets seen but not changed; a later write sets changed', async () => {
+    const w = world({ initial: IP })
+    const first = await w.cycle()
+    expect(first.summary.records[0]).toMatchObject({ status: 'unchanged', value: IP })
+    expect(w.store.get(w.key())).toMatchObject({ value: IP, seen: T0, verified: T0 })
+    expect(w.store.get(w.key())).not.toHaveProperty('changed')
+    expect(w.store.get(w.key())).not.toHaveProperty('written')
+    await w.clock.advance(5 * MIN)
+    w.detect.set({ 4: '192.0.2.11' })
+    await w.cycle()
+    expect(w.store.get(w.key())).toMatchObject({ value: '192.0.2.11', changed: T0 + 5 * MIN, written: T0 + 5 * MIN, seen: T0 + 5 * MIN })
+  })
+
+  it('a first write is a change', async () => {
+    const w = world()
+    await w.cycle()
+    expect(w.store.get(w.key())).toMatchObject({ value: IP, changed: T0, written: T0 })
+  })
+
+  it('a read showing another address than the known one is a change', async () => {
+    const w = world({ initial: IP })
+    await w.cycle()
+    // Someone else puts the address there too, after it moved: edge-ddns reads it, writes nothing.
+    w.detect.set({ 4: '192.0.2.11' })
+    w.fake.records.set('home.example.com/A', ['192.0.2.11'])
+    await w.clock.advance(5 * MIN)
+    expect((await w.cycle()).summary.records[0]).toMatchObject({ status: 'unchanged', value: '192.0.2.11' })
+    expect(w.store.get(w.key())).toMatchObject({ value: '192.0.2.11', changed: T0 + 5 * MIN })
+    expect(w.store.get(w.key())).not.toHaveProperty('written')
+  })
+})

@@ -119,6 +119,24 @@ describe('30 simulated days (BC-05)', () => {
     expect(fake.writes()).toHaveLength(2)
   })
 
+  it('a record the provider does not have (create = false) is missing on every cycle for a day: never failed, read once per verify_every', async () => {
+    const clock = new FakeClock(T0, { auto: true })
+    const fake = fakeProvider(clock, { initial: {} })
+    const config = configWith([fakeEntry(fake.def, ['home.example.com'])], { state: { verify_every: '1h' }, daemon: { interval: '5m', jitter: 0 } })
+    const h = start(clock, config, { detect: fixedDetect({ 4: IP }), stopAt: T0 + DAY })
+    await h.done
+    expect(h.cycles.length).toBeGreaterThan(280)
+    for (const c of h.cycles) expect(c.result?.summary.counts).toMatchObject({ missing: 1, failed: 0 })
+    expect(fake.writes()).toHaveLength(0)
+    const reads = fake.reads().map((c) => c.at)
+    expect(reads.length).toBeGreaterThanOrEqual(24)
+    expect(reads.length).toBeLessThanOrEqual(25)
+    expect(Math.min(...reads.slice(1).map((t, i) => t - reads[i]!))).toBeGreaterThanOrEqual(HOUR)
+    expect(h.lines.some((l) => /backing off|next attempt/.test(l))).toBe(false)
+    // The state's own reminder is said once; the provider's answer once per read.
+    expect(h.lines.filter((l) => l.includes('missing: no such record at fake when last read'))).toHaveLength(1)
+  }, 60_000)
+
   it('BC-02: abuse → no further calls for 30 days', async () => {
     const clock = new FakeClock(T0, { auto: true })
     const fake = fakeProvider(clock, { initial: { 'home.example.com/A': [OLD] } })
@@ -195,6 +213,31 @@ describe('triggers, reloads and stops (manual fake clock)', () => {
     expect(h.cycles.map((c) => c.reason)).toEqual(['start', 'trigger 0'])
     await clock.advance(10 * MIN)
     expect(h.cycles).toHaveLength(2)
+    h.daemon.stop('test')
+    await h.done
+  })
+
+  it('quiet sleeps share one wake-up signal; a trigger still wakes the loop, and the next sleep gets a fresh one', async () => {
+    const clock = new FakeClock(T0)
+    const signals: AbortSignal[] = []
+    const watched = {
+      now: () => clock.now(),
+      sleep: (ms: number, signal?: AbortSignal): Promise<void> => {
+        if (signal) signals.push(signal)
+        return clock.sleep(ms, signal)
+      },
+    }
+    const { h } = setup({ clock: watched })
+    await settle()
+    for (let i = 0; i < 5; i++) await clock.advance(HOUR)
+    expect(h.cycles).toHaveLength(6)
+    expect(new Set(signals).size).toBe(1)
+    h.daemon.trigger('SIGUSR1')
+    await settle()
+    expect(h.cycles.map((c) => c.reason).at(-1)).toBe('SIGUSR1')
+    expect(signals[0]!.aborted).toBe(true)
+    expect(new Set(signals).size).toBe(2)
+    expect(signals.at(-1)!.aborted).toBe(false)
     h.daemon.stop('test')
     await h.done
   })
