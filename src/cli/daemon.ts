@@ -8,7 +8,7 @@ import type { Logger } from '../report/log.js'
 import type { Redactor } from '../report/redact.js'
 import { daemonSettings } from '../schedule/config.js'
 import { Daemon, human } from '../schedule/daemon.js'
-import { checkPidFile, claimPidFile, removePidFile, type DaemonSignal, type ProcessPort } from '../schedule/signals.js'
+import { checkPidFile, claimStateDir, releaseStateDir, type DaemonSignal, type ProcessPort } from '../schedule/signals.js'
 import { ensureStateDir, StateStore } from '../schedule/state.js'
 import { BUILD_TIME_MS, VERSION } from '../version.js'
 import type { BaseEnv } from './app.js'
@@ -58,7 +58,7 @@ export class EarlySignals {
 /**
  * `edge-ddns daemon`: runs until SIGTERM/SIGINT, then exits 0. A bad config at start has already
  * exited 78 (main); a state directory that cannot be created is a config error too (78); another
- * live daemon on the same state directory is exit 1.
+ * live daemon, or a oneshot `run` in progress, on the same state directory is exit 1.
  */
 export async function daemonCommand(env: BaseEnv, log: Logger, redactor: Redactor): Promise<number> {
   const { args, config, io, clock, proc } = env
@@ -69,11 +69,24 @@ export async function daemonCommand(env: BaseEnv, log: Logger, redactor: Redacto
   ensureStateDir(dir, log)
   const other = checkPidFile(dir, proc)
   if (other.kind === 'stale') log.info(`daemon: replacing the stale pid file ${other.file} (${other.why})`)
-  const holder = claimPidFile(dir, proc.pid, proc)
-  if (holder !== undefined) {
-    log.error(`daemon: another edge-ddns daemon (pid ${holder}) uses the state directory ${dir}; not starting a second one`)
+  const holder = claimStateDir(dir, 'daemon', proc.pid, proc)
+  if (holder?.kind === 'daemon') {
+    log.error(`daemon: another edge-ddns daemon (pid ${holder.pid}) uses the state directory ${dir}; not starting a second one`)
     return EXIT.FAILED
   }
+  if (holder) {
+    log.error(`daemon: an edge-ddns run (pid ${holder.pid}) holds the state directory ${dir} (${holder.file}); not starting alongside it; start again when it has ended`)
+    return EXIT.FAILED
+  }
+  try {
+    return await runDaemon(env, log, redactor, dir, choice.from)
+  } finally {
+    releaseStateDir(dir, 'daemon', proc.pid)
+  }
+}
+
+async function runDaemon(env: BaseEnv, log: Logger, redactor: Redactor, dir: string, from: string): Promise<number> {
+  const { config, clock, proc } = env
   const store = StateStore.open({ dir, log, now: clock.now })
 
   // Clients per config: a reload may change the timeouts.
@@ -102,13 +115,9 @@ export async function daemonCommand(env: BaseEnv, log: Logger, redactor: Redacto
   })
   const d = daemonSettings(config)
   log.info(
-    `daemon: started (pid ${proc.pid}, ${config.file ?? 'no config file'}, state ${dir} from ${choice.from}, every ${human(d.intervalMs)}${mqttOf(config) ? ', mqtt' : ''})`,
+    `daemon: started (pid ${proc.pid}, ${config.file ?? 'no config file'}, state ${dir} from ${from}, every ${human(d.intervalMs)}${mqttOf(config) ? ', mqtt' : ''})`,
   )
   env.early?.attach(daemon)
-  try {
-    await daemon.run()
-  } finally {
-    removePidFile(dir, proc.pid)
-  }
+  await daemon.run()
   return EXIT.OK
 }

@@ -5,10 +5,11 @@ import { EXIT } from '../report/exit.js'
 import type { RunSummary } from '../report/summary.js'
 import { stateSettings } from '../schedule/config.js'
 import { buildSummary, familiesOf, runCycle } from '../schedule/cycle.js'
+import { claimStateDir, releaseStateDir } from '../schedule/signals.js'
 import { ensureStateDir, StateStore } from '../schedule/state.js'
 import type { CommandEnv } from './app.js'
 import { mqttOf, publishOneshot } from './report.js'
-import { resolveStateDir } from './statedir.js'
+import { resolveStateDir, type StateDirChoice } from './statedir.js'
 
 export { buildSummary, familiesOf }
 
@@ -20,21 +21,40 @@ export { buildSummary, familiesOf }
  * `$STATE_DIRECTORY`); then an unchanged address verified less than `verify_every` ago costs no
  * provider call, holds and back-offs apply (a 429 is recorded, never slept on: the run exits 1),
  * and `--force` ignores the state once. `plan` never reads or writes the state.
+ * A run with a state directory holds it for its whole length (`claimStateDir`): while the daemon,
+ * or another run, holds it, the run refuses with exit 1 and sends nothing.
  * MQTT: after a run (not a plan), when `[mqtt]` is configured (see report.ts).
  * Returns the exit code.
  */
 export async function runCommand(env: CommandEnv, dryRun: boolean): Promise<number> {
+  const { config, ctx, io, args, proc } = env
+  const choice = dryRun ? null : resolveStateDir(args, config, io.env, 'oneshot', io.fileExists)
+  if (!choice) return runWith(env, dryRun, null)
+  ensureStateDir(choice.dir, ctx.log)
+  const holder = claimStateDir(choice.dir, 'run', proc.pid, proc)
+  if (holder) {
+    ctx.log.error(
+      holder.kind === 'daemon'
+        ? `run: the edge-ddns daemon (pid ${holder.pid}) holds the state directory ${choice.dir}; not running alongside it (edge-ddns trigger asks the daemon for a cycle now)`
+        : `run: another edge-ddns run (pid ${holder.pid}) holds the state directory ${choice.dir} (${holder.file}); not running alongside it`,
+    )
+    return EXIT.FAILED
+  }
+  try {
+    return await runWith(env, dryRun, choice)
+  } finally {
+    releaseStateDir(choice.dir, 'run', proc.pid)
+  }
+}
+
+/** The run itself; `choice` is the state directory, held by this process, or null for none. */
+async function runWith(env: CommandEnv, dryRun: boolean, choice: StateDirChoice | null): Promise<number> {
   const { config, ctx, io, args } = env
   let store: StateStore | null = null
-  let stateDir: string | undefined
-  if (!dryRun) {
-    const choice = resolveStateDir(args, config, io.env, 'oneshot', io.fileExists)
-    if (choice) {
-      ensureStateDir(choice.dir, ctx.log)
-      stateDir = choice.dir
-      store = StateStore.open({ dir: choice.dir, log: ctx.log, now: ctx.now })
-      ctx.log.debug(`state: ${store.file} (from ${choice.from})${args.force ? '; ignored for this run (--force)' : ''}`)
-    }
+  const stateDir = choice?.dir
+  if (choice) {
+    store = StateStore.open({ dir: choice.dir, log: ctx.log, now: ctx.now })
+    ctx.log.debug(`state: ${store.file} (from ${choice.from})${args.force ? '; ignored for this run (--force)' : ''}`)
   }
   const cycle = await runCycle(config, ctx, { dryRun, force: args.force, store, policy: stateSettings(config) })
   store?.save()

@@ -1,5 +1,6 @@
 import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { EdgeError } from '../errors.js'
 
 /**
  * The process edges of the daemon: signals, and the pid file that `edge-ddns trigger` uses.
@@ -12,6 +13,11 @@ import { join } from 'node:path'
  * reboot with a persistent /var/lib), and the number may since belong to another program: a pid
  * counts as ours only while that process lives and, where /proc shows command lines, its command
  * line names edge-ddns.
+ *
+ * A oneshot `run` that keeps state holds `<state dir>/edge-ddns.run.lock` (its pid, judged the
+ * same way) instead: the state file is read at the start and written at the end, so a daemon and
+ * a run on one directory would each write over what the other did (a back-off, a hold, a stop).
+ * `claimStateDir` keeps them apart; `trigger` and `status` look only at the pid file.
  */
 
 /** Signals the daemon handles. */
@@ -57,10 +63,17 @@ export const processPort: ProcessPort = {
 
 /** File name of the pid file in the state directory. */
 export const PID_FILE = 'edge-ddns.pid'
+/** File name of the lock a oneshot run holds on the state directory (it holds the run's pid). */
+export const RUN_LOCK_FILE = 'edge-ddns.run.lock'
 
 /** Path of the pid file of `dir`. */
 export function pidFilePath(dir: string): string {
   return join(dir, PID_FILE)
+}
+
+/** Path of the run lock of `dir`. */
+export function runLockPath(dir: string): string {
+  return join(dir, RUN_LOCK_FILE)
 }
 
 /** Writes `pid` to the pid file (temp file + rename, mode 0644: `trigger` may run as another user that can read it). */
@@ -78,7 +91,10 @@ export function writePidFile(dir: string, pid: number): void {
  * of the daemon that holds the directory when it is another one, else undefined.
  */
 export function claimPidFile(dir: string, pid: number, port: ProcessPort): number | undefined {
-  const p = pidFilePath(dir)
+  return claimFile(pidFilePath(dir), pid, port)
+}
+
+function claimFile(p: string, pid: number, port: ProcessPort): number | undefined {
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       writeFileSync(p, `${pid}\n`, { mode: 0o644, flag: 'wx' })
@@ -86,10 +102,10 @@ export function claimPidFile(dir: string, pid: number, port: ProcessPort): numbe
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
     }
-    const st = checkPidFile(dir, port)
+    const st = checkFile(p, port)
     if (st.kind === 'running') return st.pid === pid ? undefined : st.pid
     // Stale: remove it only while it still holds what was judged stale, then try again.
-    if (readPid(dir) === (st.kind === 'stale' ? st.pid : undefined)) {
+    if (readPidAt(p) === (st.kind === 'stale' ? st.pid : undefined)) {
       try {
         unlinkSync(p)
       } catch {
@@ -97,13 +113,17 @@ export function claimPidFile(dir: string, pid: number, port: ProcessPort): numbe
       }
     }
   }
-  return readPid(dir)
+  return readPidAt(p)
 }
 
 /** Removes the pid file if it still names `pid`. Never throws. */
 export function removePidFile(dir: string, pid: number): void {
+  removeFile(pidFilePath(dir), pid)
+}
+
+function removeFile(p: string, pid: number): void {
   try {
-    if (readPid(dir) === pid) unlinkSync(pidFilePath(dir))
+    if (readPidAt(p) === pid) unlinkSync(p)
   } catch {
     // Already gone, or never written.
   }
@@ -111,9 +131,13 @@ export function removePidFile(dir: string, pid: number): void {
 
 /** The pid in the pid file; undefined when there is no file; NaN when it holds no number. */
 export function readPid(dir: string): number | undefined {
+  return readPidAt(pidFilePath(dir))
+}
+
+function readPidAt(p: string): number | undefined {
   let text: string
   try {
-    text = readFileSync(pidFilePath(dir), 'utf8')
+    text = readFileSync(p, 'utf8')
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw e
@@ -133,8 +157,16 @@ export type PidStatus =
  * @throws the read error when the file exists but cannot be read (EACCES).
  */
 export function checkPidFile(dir: string, port: ProcessPort): PidStatus {
-  const file = pidFilePath(dir)
-  const pid = readPid(dir)
+  return checkFile(pidFilePath(dir), port)
+}
+
+/** Like `checkPidFile`, for the run lock of `dir`. */
+export function checkRunLock(dir: string, port: ProcessPort): PidStatus {
+  return checkFile(runLockPath(dir), port)
+}
+
+function checkFile(file: string, port: ProcessPort): PidStatus {
+  const pid = readPidAt(file)
   if (pid === undefined) return { kind: 'none', file }
   if (!Number.isSafeInteger(pid) || pid <= 0) return { kind: 'stale', file, why: 'it holds no process id' }
   try {
@@ -148,4 +180,50 @@ export function checkPidFile(dir: string, port: ProcessPort): PidStatus {
   if (cmd === null) return { kind: 'stale', file, pid, why: `process ${pid} is not running` }
   if (cmd !== undefined && !cmd.includes('edge-ddns')) return { kind: 'stale', file, pid, why: `process ${pid} is not edge-ddns (${cmd.slice(0, 60)})` }
   return { kind: 'running', file, pid }
+}
+
+/** Which edge-ddns process holds a state directory: the daemon (pid file) or a oneshot run (run lock). */
+export interface StateDirHolder {
+  kind: 'daemon' | 'run'
+  pid: number
+  /** The pid file or run lock that names it. */
+  file: string
+}
+
+/**
+ * Claims state directory `dir` for process `pid`: a daemon (`as = 'daemon'`) by its pid file, a
+ * oneshot run (`'run'`) by the run lock, each created exclusively, then checks the other file.
+ * Claiming before looking means that of two processes starting at once at least one sees the
+ * other (both may give up, never both go on). Files of processes that are gone, or that are not
+ * edge-ddns, do not block: `checkPidFile` judges them stale, and a stale file of our own kind is
+ * replaced.
+ * @returns undefined when `dir` is now held by `pid`; else the live holder, and nothing is held.
+ * @throws EdgeError kind `config` naming the file when it cannot be created or read (EACCES, EROFS).
+ */
+export function claimStateDir(dir: string, as: 'daemon' | 'run', pid: number, port: ProcessPort): StateDirHolder | undefined {
+  const mine = as === 'daemon' ? pidFilePath(dir) : runLockPath(dir)
+  const theirs = as === 'daemon' ? runLockPath(dir) : pidFilePath(dir)
+  let file = mine
+  try {
+    const same = claimFile(mine, pid, port)
+    if (same !== undefined) return { kind: as, pid: same, file: mine }
+    file = theirs
+    const other = checkFile(theirs, port)
+    if (other.kind !== 'running' || other.pid === pid) return undefined
+    removeFile(mine, pid)
+    return { kind: as === 'daemon' ? 'run' : 'daemon', pid: other.pid, file: theirs }
+  } catch (e) {
+    if (file === theirs) removeFile(mine, pid)
+    const code = (e as NodeJS.ErrnoException).code ?? 'error'
+    throw new EdgeError('config', `state directory ${dir} cannot be used (${code} on ${file})`, {
+      retryable: false,
+      hint: 'set another with --state-dir or [state] dir, or make it writable for this user',
+      cause: e,
+    })
+  }
+}
+
+/** Gives up what `claimStateDir(dir, as, pid)` took, if `pid` still holds it. Never throws. */
+export function releaseStateDir(dir: string, as: 'daemon' | 'run', pid: number): void {
+  removeFile(as === 'daemon' ? pidFilePath(dir) : runLockPath(dir), pid)
 }

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process'
+import { createServer, type AddressInfo, type Socket } from 'node:net'
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
@@ -265,6 +266,60 @@ describe('edge-ddns daemon (process)', () => {
     expect(two.lines.join('\n')).toContain(`another edge-ddns daemon (pid ${d.pid})`)
     expect(readFileSync(join(state, 'edge-ddns.pid'), 'utf8').trim()).toBe(String(d.pid))
   })
+
+  it('a oneshot run on the state directory of a live daemon refuses (exit 1, naming both), sends nothing; after a crash the stale pid file does not block it', async () => {
+    const d = startDaemon()
+    await d.waitFor(/daemon: ready/)
+    const asked = cf.requests.length
+    const before = readFileSync(join(state, 'state.json'), 'utf8')
+    const r = await box.run(['run', '-c', 'edge-ddns.toml', '-e', 'edge-ddns.env', '--state-dir', state], { limitMs: 20_000 })
+    expect(r.code, r.stderr).toBe(1)
+    expect(r.stderr).toContain(`run: the edge-ddns daemon (pid ${d.pid}) holds the state directory ${state}; not running alongside it`)
+    expect(r.stdout).toBe('')
+    expect(cf.requests).toHaveLength(asked)
+    expect(readFileSync(join(state, 'state.json'), 'utf8')).toBe(before)
+    expect(existsSync(join(state, 'edge-ddns.run.lock'))).toBe(false)
+
+    d.child.kill('SIGKILL')
+    await d.exited
+    expect(readFileSync(join(state, 'edge-ddns.pid'), 'utf8').trim()).toBe(String(d.pid))
+    const after = await box.run(['run', '-c', 'edge-ddns.toml', '-e', 'edge-ddns.env', '--state-dir', state], { limitMs: 20_000 })
+    expect(after.code, after.stderr).toBe(0)
+    expect(after.stdout).toMatch(/home\.example\.com\s+A\s+unchanged/)
+  })
+
+  it('a daemon does not start while a oneshot run holds the state directory; once the run is gone, its lock does not block', async ({ onTestFinished: afterThis }) => {
+    // The run talks to a provider that accepts the connection and never answers, so it stays in
+    // flight holding its lock; the daemon's config points at the working one.
+    const held: Socket[] = []
+    const silent = createServer((sock) => held.push(sock))
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r))
+    afterThis(async () => {
+      for (const sock of held) sock.destroy()
+      await new Promise((r) => silent.close(r))
+    })
+    box.write('hang.env', `CF_TOKEN=${TOKEN}\nCF_BASE_URL=http://127.0.0.1:${(silent.address() as AddressInfo).port}/client/v4\n`)
+    const run = new Daemon(box, ['run', '-c', 'edge-ddns.toml', '-e', 'hang.env', '--state-dir', state], env)
+    running.push(run)
+    for (let i = 0; i < 200 && held.length === 0; i++) await sleep(50)
+    expect(held.length).toBeGreaterThan(0)
+    expect(readFileSync(join(state, 'edge-ddns.run.lock'), 'utf8').trim()).toBe(String(run.pid))
+
+    const d = new Daemon(box, ['daemon', '-c', 'edge-ddns.toml', '-e', 'edge-ddns.env', '--state-dir', state], env)
+    running.push(d)
+    expect((await d.exited).code).toBe(1)
+    expect(d.lines.join('\n')).toContain(`daemon: an edge-ddns run (pid ${run.pid}) holds the state directory ${state}`)
+    expect(existsSync(join(state, 'edge-ddns.pid'))).toBe(false)
+
+    // Killed mid-run: the lock stays behind, naming a process that is gone.
+    run.child.kill('SIGKILL')
+    await run.exited
+    expect(existsSync(join(state, 'edge-ddns.run.lock'))).toBe(true)
+    const again = startDaemon()
+    await again.waitFor(/daemon: ready/)
+    expect(readFileSync(join(state, 'edge-ddns.pid'), 'utf8').trim()).toBe(String(again.pid))
+    expect((await again.stop()).code).toBe(0)
+  }, 60_000)
 
   it('SIGTERM mid-cycle exits 0 with the state intact (valid JSON, previous entries kept)', async () => {
     const first = startDaemon()
