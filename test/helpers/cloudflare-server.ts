@@ -4,6 +4,7 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { isIPv4, isIPv6 } from 'node:net'
 import { fileURLToPath } from 'node:url'
+import type { FlatInjection } from './json-api-server.js'
 
 /**
  * A local stand-in for Cloudflare's API v4 (node:http on 127.0.0.1, port 0), for unit and e2e
@@ -120,25 +121,13 @@ export interface RecordedRequest {
   body: unknown
 }
 
-/** A scripted answer that takes precedence over the normal behaviour. */
-export interface Injection {
-  /** Match only this method (default: any). */
-  method?: string
-  /** Match this path below the base (string: exact; RegExp: test) (default: any). */
-  path?: string | RegExp
+/**
+ * A scripted answer that takes precedence over the normal behaviour: a fixture file (name without
+ * `.json`), or a status with a JSON body or raw text; `path` is below the base URL.
+ */
+export interface Injection extends FlatInjection {
   /** Match only requests whose query has these values (e.g. `{ page: '2' }`). */
   query?: Record<string, string>
-  /** Answer with this fixture file (name without `.json`)... */
-  fixture?: string
-  /** ...or with this status and JSON body / raw text. */
-  status?: number
-  body?: unknown
-  raw?: string
-  headers?: Record<string, string>
-  /** How many matching requests get this answer; default 1; Infinity for all. */
-  times?: number
-  /** Milliseconds to wait before answering (to test timeouts). */
-  delayMs?: number
 }
 
 /** A running fake. */

@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs'
-import http from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { fileURLToPath } from 'node:url'
+import type http from 'node:http'
+import { fixtureOf, flat, startJsonApi, type FakeApi, type Fixture, type FlatInjection, type Recorded } from './json-api-server.js'
 
 /**
  * A local stand-in for GoDaddy's Domains API v1 DNS records endpoints (node:http on 127.0.0.1,
@@ -18,31 +16,16 @@ import { fileURLToPath } from 'node:url'
  *   `PUT /v1/domains/{domain}/records` (recordReplace): replaces the whole zone;
  * - `DELETE /v1/domains/{domain}/records/{type}/{name}` (recordDeleteTypeName).
  * Credentials: `Authorization: sso-key <key>:<secret>`. Error answers come from the fixtures in
- * test/fixtures/godaddy/ (each names its documentation). Every request is recorded (method, raw
- * path, decoded path, query, headers, parsed body, arrival time) so a test can assert the exact
- * request, and the fake counts how many requests were in flight at once.
+ * test/fixtures/godaddy/ (each names its documentation). The server, the request record and the
+ * scripted answers are the shared JSON API fake's (json-api-server.ts).
  *
  * Base URL: `http://127.0.0.1:<port>` (paths start with `/v1`, as on api.godaddy.com).
  */
 
-const FIXTURES = fileURLToPath(new URL('../fixtures/godaddy/', import.meta.url))
-
-/** A fixture file: an answer to send. */
-export interface Fixture {
-  status: number
-  headers: Record<string, string>
-  /** JSON body. */
-  body?: unknown
-  /** Non-JSON body, sent as is with the fixture's content-type. */
-  raw?: string
-}
+export type { Fixture }
 
 /** Reads `test/fixtures/godaddy/<name>.json` (without the `_doc`). */
-export function loadGoDaddyFixture(name: string): Fixture {
-  const f = JSON.parse(readFileSync(`${FIXTURES}${name}.json`, 'utf8')) as Fixture & { _doc?: string }
-  delete f._doc
-  return { ...f, headers: f.headers ?? {} }
-}
+export const loadGoDaddyFixture = (name: string): Fixture => fixtureOf('godaddy', name)
 
 /** A record as the fake stores and lists it (GoDaddy's DNSRecord field names). */
 export interface GdStoredRecord {
@@ -74,54 +57,17 @@ export interface GoDaddyOptions {
   accessDenied?: boolean
 }
 
-/** One request as the fake received it. */
-export interface GdRecordedRequest {
-  method: string
-  /** The path exactly as sent (percent-encoding kept), e.g. `/v1/domains/example.com/records/A/@`. */
-  rawPath: string
-  /** The path with each segment decoded. */
-  path: string
-  query: Record<string, string>
-  headers: http.IncomingHttpHeaders
-  /** Parsed JSON body, the raw text when it is not JSON, undefined when empty. */
-  body: unknown
-  /** `performance.now()` at arrival, in milliseconds. */
-  at: number
-}
+/** One request as the fake received it (`rawPath` e.g. `/v1/domains/example.com/records/A/@`). */
+export type GdRecordedRequest = Recorded
 
 /** A scripted answer that takes precedence over the normal behaviour. */
-export interface GdInjection {
-  method?: string
-  /** Match this decoded path (string: exact; RegExp: test). */
-  path?: string | RegExp
-  fixture?: string
-  status?: number
-  body?: unknown
-  raw?: string
-  headers?: Record<string, string>
-  /** How many matching requests get this answer; default 1; Infinity for all. */
-  times?: number
-  /** Milliseconds to wait before answering. */
-  delayMs?: number
-}
+export type GdInjection = FlatInjection
 
 /** A running fake. */
-export interface FakeGoDaddy {
-  /** Base URL to put in `base_url`: `http://127.0.0.1:<port>`. */
-  url: string
-  /** `127.0.0.1:<port>`, as error messages name it. */
-  host: string
-  requests: GdRecordedRequest[]
-  /** The requests that change something (anything but GET). */
-  writes(): GdRecordedRequest[]
+export interface FakeGoDaddy extends Omit<FakeApi, 'inject'> {
   /** A copy of a domain's records, in store order. */
   records(domain: string): GdStoredRecord[]
-  /** The most requests that were being answered at the same time. */
-  maxInFlight(): number
   inject(i: GdInjection): void
-  /** Milliseconds every answer waits (to make overlapping requests observable); default 0. */
-  setDelay(ms: number): void
-  close(): Promise<void>
 }
 
 const TYPES = new Set(['A', 'AAAA', 'CNAME', 'MX', 'NS', 'SOA', 'SRV', 'TXT'])
@@ -131,30 +77,12 @@ function relName(name: string): string {
   return n === '' ? '@' : n
 }
 
-/** Starts the fake on 127.0.0.1 with an ephemeral port. */
+/** Starts the fake on 127.0.0.1 with an ephemeral port (the shared JSON API fake with GoDaddy's route). */
 export async function startGoDaddy(opts: GoDaddyOptions): Promise<FakeGoDaddy> {
   const zones = new Map<string, GdStoredRecord[]>()
   const store = (r: GdSeedRecord): GdStoredRecord => ({ ...r, type: r.type.toUpperCase(), name: relName(r.name), ttl: r.ttl ?? 3600 })
   for (const [d, recs] of Object.entries(opts.domains ?? {})) zones.set(d.toLowerCase(), recs.map(store))
 
-  const requests: GdRecordedRequest[] = []
-  const injections: (GdInjection & { left: number })[] = []
-  let inFlight = 0
-  let maxInFlight = 0
-  let delay = 0
-
-  const send = (res: http.ServerResponse, f: Fixture): void => {
-    if (f.raw !== undefined) {
-      res.writeHead(f.status, { 'content-type': 'text/plain', ...f.headers })
-      res.end(f.raw)
-    } else if (f.body === undefined) {
-      res.writeHead(f.status, f.headers)
-      res.end()
-    } else {
-      res.writeHead(f.status, { 'content-type': 'application/json', ...f.headers })
-      res.end(JSON.stringify(f.body))
-    }
-  }
   const json = (status: number, body: unknown): Fixture => ({ status, headers: {}, body })
   const error = (status: number, code: string, message: string, fields?: unknown[]): Fixture =>
     json(status, { code, message, ...(fields ? { fields } : {}) })
@@ -225,72 +153,15 @@ export async function startGoDaddy(opts: GoDaddyOptions): Promise<FakeGoDaddy> {
     return error(405, 'METHOD_NOT_ALLOWED', 'Method not allowed')
   }
 
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = []
-    req.on('data', (c: Buffer) => chunks.push(c))
-    req.on('end', () => {
-      inFlight++
-      maxInFlight = Math.max(maxInFlight, inFlight)
-      const u = new URL(req.url ?? '/', 'http://fake')
-      const method = (req.method ?? 'GET').toUpperCase()
-      const segs = u.pathname.split('/').filter(Boolean).map((s) => decodeURIComponent(s))
-      const path = `/${segs.join('/')}`
-      const text = Buffer.concat(chunks).toString('utf8')
-      let body: unknown
-      if (text !== '') {
-        try {
-          body = JSON.parse(text)
-        } catch {
-          body = text
-        }
-      }
-      requests.push({ method, rawPath: u.pathname, path, query: Object.fromEntries(u.searchParams.entries()), headers: req.headers, body, at: performance.now() })
-
-      const inj = injections.find(
-        (i) =>
-          i.left > 0 &&
-          (i.method === undefined || i.method.toUpperCase() === method) &&
-          (i.path === undefined || (typeof i.path === 'string' ? i.path === path : i.path.test(path))),
-      )
-      const answer = (): void => {
-        inFlight--
-        if (inj) {
-          inj.left--
-          const f: Fixture = inj.fixture
-            ? loadGoDaddyFixture(inj.fixture)
-            : { status: inj.status ?? 200, headers: {}, ...(inj.raw !== undefined ? { raw: inj.raw } : { body: inj.body }) }
-          return send(res, { ...f, headers: { ...f.headers, ...(inj.headers ?? {}) } })
-        }
-        const denied = checkAuth(req.headers)
-        if (denied) return send(res, denied)
-        if (typeof body === 'string') return send(res, error(400, 'INVALID_BODY', 'Request was malformed'))
-        send(res, handle(method, segs, body))
-      }
-      const wait = inj?.delayMs ?? delay
-      if (wait > 0) setTimeout(answer, wait)
-      else answer()
-    })
+  const api = await startJsonApi('godaddy', (r) => {
+    const denied = checkAuth(r.headers)
+    if (denied) return denied
+    if (typeof r.body === 'string') return error(400, 'INVALID_BODY', 'Request was malformed')
+    return handle(r.method, r.segs, r.body)
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const host = `127.0.0.1:${(server.address() as AddressInfo).port}`
-
   return {
-    url: `http://${host}`,
-    host,
-    requests,
-    writes: () => requests.filter((r) => r.method !== 'GET'),
+    ...api,
+    inject: (i) => api.inject(flat(i)),
     records: (domain) => structuredClone(zones.get(domain.toLowerCase()) ?? []),
-    maxInFlight: () => maxInFlight,
-    inject: (i) => {
-      injections.push({ ...i, left: i.times ?? 1 })
-    },
-    setDelay: (ms) => {
-      delay = ms
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections?.()
-        server.close(() => resolve())
-      }),
   }
 }

@@ -1,8 +1,5 @@
-import { readFileSync } from 'node:fs'
-import http from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { isIPv4, isIPv6 } from 'node:net'
-import { fileURLToPath } from 'node:url'
+import { fixtureOf, flat, startJsonApi, type FakeApi, type Fixture, type FlatInjection, type Recorded } from './json-api-server.js'
 
 /**
  * A local stand-in for Porkbun's API v3 DNS calls (node:http on 127.0.0.1, port 0), for unit and
@@ -23,29 +20,18 @@ import { fileURLToPath } from 'node:url'
  * nothing (BC-22). A domain not in the account is "Invalid domain."; one with API access off is
  * "Domain is not opted in to API access.". With `oldHost`, every request gets the 403 HTML page the
  * old porkbun.com host sends since the move (BC-25). Error answers come from the fixtures in
- * test/fixtures/porkbun/ (each names its documentation). Every request is recorded (method, raw and
- * decoded path, headers, parsed body, arrival time); the fake counts requests in flight at once.
+ * test/fixtures/porkbun/ (each names its documentation). The server, the request record and the
+ * scripted answers are the shared JSON API fake's (json-api-server.ts).
  *
  * Base URL: `http://127.0.0.1:<port>/api/json/v3`, the same path as the real API.
  */
 
-const FIXTURES = fileURLToPath(new URL('../fixtures/porkbun/', import.meta.url))
 const BASE_PATH = '/api/json/v3'
 
-/** A fixture file: an answer to send. */
-export interface Fixture {
-  status: number
-  headers: Record<string, string>
-  body?: unknown
-  raw?: string
-}
+export type { Fixture }
 
 /** Reads `test/fixtures/porkbun/<name>.json` (without the `_doc`). */
-export function loadPorkbunFixture(name: string): Fixture {
-  const f = JSON.parse(readFileSync(`${FIXTURES}${name}.json`, 'utf8')) as Fixture & { _doc?: string }
-  delete f._doc
-  return { ...f, headers: f.headers ?? {} }
-}
+export const loadPorkbunFixture = (name: string): Fixture => fixtureOf('porkbun', name)
 
 /** A record as the fake stores and lists it (Porkbun's field names and string values). */
 export interface PbStoredRecord {
@@ -86,49 +72,19 @@ export interface PorkbunOptions {
   oldHost?: boolean
 }
 
-/** One request as the fake received it. */
-export interface PbRecordedRequest {
-  method: string
-  /** The path below the base, exactly as sent (percent-encoding kept). */
-  rawPath: string
-  /** The path below the base with each segment decoded; a trailing slash is kept. */
-  path: string
-  headers: http.IncomingHttpHeaders
-  /** Parsed JSON body, the raw text when it is not JSON, undefined when empty. */
-  body: unknown
-  /** `performance.now()` at arrival, in milliseconds. */
-  at: number
-}
+/** One request as the fake received it (`rawPath` and `path` below the base path). */
+export type PbRecordedRequest = Recorded
 
 /** A scripted answer that takes precedence over the normal behaviour. */
-export interface PbInjection {
-  /** Match this decoded path below the base (string: exact; RegExp: test). */
-  path?: string | RegExp
-  fixture?: string
-  status?: number
-  body?: unknown
-  raw?: string
-  headers?: Record<string, string>
-  /** How many matching requests get this answer; default 1; Infinity for all. */
-  times?: number
-  delayMs?: number
-}
+export type PbInjection = FlatInjection
 
 /** A running fake. */
-export interface FakePorkbun {
-  /** Base URL to put in `base_url`: `http://127.0.0.1:<port>/api/json/v3`. */
-  url: string
-  /** `127.0.0.1:<port>`, as error messages name it. */
-  host: string
-  requests: PbRecordedRequest[]
+export interface FakePorkbun extends Omit<FakeApi, 'inject' | 'writes'> {
   /** The requests that change something (edit, create, delete). */
   writes(): PbRecordedRequest[]
   /** A copy of a domain's records, in store order. */
   records(domain: string): PbStoredRecord[]
-  maxInFlight(): number
   inject(i: PbInjection): void
-  setDelay(ms: number): void
-  close(): Promise<void>
 }
 
 const WRITE = /^\/dns\/(?:edit|editByNameType|create|delete|deleteByNameType)\//
@@ -145,7 +101,7 @@ function str(v: unknown): string | undefined {
   return undefined
 }
 
-/** Starts the fake on 127.0.0.1 with an ephemeral port. */
+/** Starts the fake on 127.0.0.1 with an ephemeral port (the shared JSON API fake with Porkbun's route). */
 export async function startPorkbun(opts: PorkbunOptions): Promise<FakePorkbun> {
   const domains = new Map<string, { apiAccess: boolean; records: PbStoredRecord[] }>()
   let nextId = 500000000
@@ -163,21 +119,6 @@ export async function startPorkbun(opts: PorkbunOptions): Promise<FakePorkbun> {
     domains.set(name, { apiAccess: seed.apiAccess ?? true, records: (seed.records ?? []).map((r) => store(r, name)) })
   }
 
-  const requests: PbRecordedRequest[] = []
-  const injections: (PbInjection & { left: number })[] = []
-  let inFlight = 0
-  let maxInFlight = 0
-  let delay = 0
-
-  const send = (res: http.ServerResponse, f: Fixture): void => {
-    if (f.raw !== undefined) {
-      res.writeHead(f.status, { 'content-type': 'text/plain', ...f.headers })
-      res.end(f.raw)
-    } else {
-      res.writeHead(f.status, { 'content-type': 'application/json', ...f.headers })
-      res.end(JSON.stringify(f.body))
-    }
-  }
   const ok = (extra: Record<string, unknown> = {}): Fixture => ({ status: 200, headers: {}, body: { status: 'SUCCESS', ...extra } })
   const fail = (message: string): Fixture => ({ status: 400, headers: {}, body: { status: 'ERROR', message } })
 
@@ -277,74 +218,23 @@ export async function startPorkbun(opts: PorkbunOptions): Promise<FakePorkbun> {
     }
   }
 
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = []
-    req.on('data', (c: Buffer) => chunks.push(c))
-    req.on('end', () => {
-      inFlight++
-      maxInFlight = Math.max(maxInFlight, inFlight)
-      const u = new URL(req.url ?? '/', 'http://fake')
-      const method = (req.method ?? 'GET').toUpperCase()
-      const full = u.pathname
-      const rawPath = full.startsWith(BASE_PATH) ? full.slice(BASE_PATH.length) || '/' : full
-      const trailingSlash = rawPath.length > 1 && rawPath.endsWith('/')
-      const segs = rawPath.split('/').filter(Boolean).map((s) => decodeURIComponent(s))
-      const path = `/${segs.join('/')}${trailingSlash ? '/' : ''}`
-      const text = Buffer.concat(chunks).toString('utf8')
-      let body: unknown
-      if (text !== '') {
-        try {
-          body = JSON.parse(text)
-        } catch {
-          body = text
-        }
+  const api = await startJsonApi(
+    'porkbun',
+    (r) => {
+      if (r.method !== 'POST') return { status: 404, body: { status: 'ERROR', message: 'Invalid command.' } }
+      const b = typeof r.body === 'object' && r.body !== null && !Array.isArray(r.body) ? (r.body as Record<string, unknown>) : undefined
+      if (!b || typeof b.apikey !== 'string' || typeof b.secretapikey !== 'string' || b.apikey === '' || b.secretapikey === '') {
+        return loadPorkbunFixture('invalid-api-key-001')
       }
-      requests.push({ method, rawPath, path, headers: req.headers, body, at: performance.now() })
-
-      const inj = injections.find((i) => i.left > 0 && (i.path === undefined || (typeof i.path === 'string' ? i.path === path : i.path.test(path))))
-      const answer = (): void => {
-        inFlight--
-        if (opts.oldHost) return send(res, loadPorkbunFixture('old-host-403'))
-        if (inj) {
-          inj.left--
-          const f: Fixture = inj.fixture
-            ? loadPorkbunFixture(inj.fixture)
-            : { status: inj.status ?? 200, headers: {}, ...(inj.raw !== undefined ? { raw: inj.raw } : { body: inj.body }) }
-          return send(res, { ...f, headers: { ...f.headers, ...(inj.headers ?? {}) } })
-        }
-        if (!full.startsWith(BASE_PATH) || method !== 'POST') return send(res, { status: 404, headers: {}, body: { status: 'ERROR', message: 'Invalid command.' } })
-        const b = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined
-        if (!b || typeof b.apikey !== 'string' || typeof b.secretapikey !== 'string' || b.apikey === '' || b.secretapikey === '') {
-          return send(res, loadPorkbunFixture('invalid-api-key-001'))
-        }
-        if (b.apikey !== opts.key || b.secretapikey !== opts.secret) return send(res, loadPorkbunFixture('invalid-api-key-002'))
-        send(res, handle(segs, b))
-      }
-      const wait = inj?.delayMs ?? delay
-      if (wait > 0) setTimeout(answer, wait)
-      else answer()
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const host = `127.0.0.1:${(server.address() as AddressInfo).port}`
-
+      if (b.apikey !== opts.key || b.secretapikey !== opts.secret) return loadPorkbunFixture('invalid-api-key-002')
+      return handle(r.segs, b)
+    },
+    { basePath: BASE_PATH, first: () => (opts.oldHost ? loadPorkbunFixture('old-host-403') : undefined) },
+  )
   return {
-    url: `http://${host}${BASE_PATH}`,
-    host,
-    requests,
-    writes: () => requests.filter((r) => WRITE.test(r.path)),
+    ...api,
+    writes: () => api.requests.filter((r) => WRITE.test(r.path)),
+    inject: (i) => api.inject(flat(i)),
     records: (domain) => structuredClone(domains.get(domain.toLowerCase())?.records ?? []),
-    maxInFlight: () => maxInFlight,
-    inject: (i) => {
-      injections.push({ ...i, left: i.times ?? 1 })
-    },
-    setDelay: (ms) => {
-      delay = ms
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections?.()
-        server.close(() => resolve())
-      }),
   }
 }

@@ -1,7 +1,6 @@
 import type { Ctx } from '../../context.js'
-import { EdgeError, toEdgeError } from '../../errors.js'
-import { parseJson, type HttpResponse } from '../../net/http.js'
-import { parseRetryAfter } from '../../net/http.js'
+import { EdgeError } from '../../errors.js'
+import { holdOff, jsonOf, send } from '../api/call.js'
 import { cloudflareError, DEFAULT_RATELIMIT_HOLD_SEC, errorsOf } from './errors.js'
 
 /**
@@ -99,38 +98,17 @@ export class CloudflareApi {
     opts: { query?: Record<string, string | number>; body?: unknown; maxBytes?: number } = {},
   ): Promise<{ result: unknown; info: ResultInfo | undefined }> {
     const qs = opts.query ? `?${new URLSearchParams(Object.entries(opts.query).map(([k, v]) => [k, String(v)])).toString()}` : ''
-    let res: HttpResponse
-    try {
-      res = await ctx.http.request({
-        method,
-        url: `${this.baseUrl}${path}${qs}`,
-        headers: this.headers(opts.body !== undefined),
-        ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
-        timeoutMs: ctx.timeouts.httpMs,
-        ...(opts.maxBytes ? { maxBytes: opts.maxBytes } : {}),
-        signal: ctx.signal,
-      })
-    } catch (e) {
-      throw toEdgeError(e).withContext('cloudflare')
-    }
-    ctx.log.debug(`cloudflare: ${method} ${path}${qs}: HTTP ${res.status}${res.contentType ? ` ${res.contentType}` : ''}, ${res.body.length} bytes`)
-    const clean = (s: string): string => ctx.redactor.redact(s)
-    const retryAfterSec = parseRetryAfter(res.headers['retry-after'], ctx.now())
-
-    let body: unknown
-    try {
-      body = parseJson(res)
-    } catch (e) {
-      // "unexpected text/html from api.cloudflare.com (HTTP 502)" (BC-25). A 429 or 5xx page in
-      // HTML is still a rate limit or an outage, not a moved endpoint.
-      const err = toEdgeError(e)
-      if (res.status === 429) {
-        const hold = retryAfterSec ?? DEFAULT_RATELIMIT_HOLD_SEC
-        throw new EdgeError('ratelimit', `cloudflare: ${err.message}`, { code: 429, retryAfterSec: hold })
-      }
-      if (res.status >= 500) throw new EdgeError('transient', `cloudflare: ${err.message}`, { code: res.status })
-      throw err.withContext('cloudflare')
-    }
+    const res = await send(ctx, 'cloudflare', `${method} ${path}${qs}`, {
+      method,
+      url: `${this.baseUrl}${path}${qs}`,
+      headers: this.headers(opts.body !== undefined),
+      ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
+      ...(opts.maxBytes ? { maxBytes: opts.maxBytes } : {}),
+    })
+    const retryAfterSec = holdOff(res, ctx.now(), DEFAULT_RATELIMIT_HOLD_SEC)
+    // "unexpected text/html from api.cloudflare.com (HTTP 502)" (BC-25). A 429 or 5xx page in
+    // HTML is still a rate limit or an outage, not a moved endpoint.
+    const body = jsonOf(ctx, 'cloudflare', res, { hold: DEFAULT_RATELIMIT_HOLD_SEC })
     const env = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : undefined
     const ok = res.status >= 200 && res.status < 300
     if (ok && env?.success === true) {
@@ -140,7 +118,7 @@ export class CloudflareApi {
     if (ok && (env === undefined || typeof env.success !== 'boolean')) {
       throw new EdgeError('protocol', `cloudflare: HTTP ${res.status} from ${res.host}: answer is not a v4 envelope (no "success")`)
     }
-    throw cloudflareError({ status: res.status, host: res.host, errors: errorsOf(body), ...(retryAfterSec !== undefined ? { retryAfterSec } : {}) }, clean)
+    throw cloudflareError({ status: res.status, host: res.host, errors: errorsOf(body), retryAfterSec }, (x) => ctx.redactor.redact(x))
   }
 
   /**

@@ -118,7 +118,6 @@ export class AccountCache {
     if (!z) {
       throw new EdgeError('notfound', `cloudflare: zone ${zone} not found (these credentials see ${this.zones.count} zone${this.zones.count === 1 ? '' : 's'})`, {
         hint: 'check `zone`, and that the token has Zone:Read permission on it',
-        retryable: false,
       })
     }
     return z.id

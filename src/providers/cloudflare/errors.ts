@@ -150,8 +150,8 @@ export function cloudflareError(a: FailedAnswer, clean: (s: string) => string): 
   }
   return new EdgeError(kind, message, {
     code,
-    ...(hint ? { hint } : {}),
-    ...(retryAfterSec !== undefined ? { retryAfterSec } : {}),
+    hint,
+    retryAfterSec,
   })
 }
 

@@ -1,7 +1,11 @@
 import { isIP } from 'node:net'
 import type { Ctx } from '../../context.js'
 import { ConfigError, EdgeError, toEdgeError } from '../../errors.js'
-import { keyPath, optString, optStringArray, optUrl, rejectUnknown, reqString, type Table } from '../../config/fields.js'
+import { keyPath, optString, optUrl, rejectUnknown, type Table } from '../../config/fields.js'
+import { NOT_HEADER_SAFE } from '../api/entry.js'
+import { beside, notOne } from '../api/provider.js'
+import { outcomeOf } from '../push/outcome.js'
+import { parseZone } from '../push/names.js'
 import type { Change, Current, Outcome, ParseCtx, ParsedEntry, Provider, ProviderDef, RecordRef } from '../types.js'
 import { BATCH_MAX, CloudflareApi, type CfRecord, type CloudflareAuth } from './api.js'
 import { accountCache, type AccountCache, type ZoneRecords } from './cache.js'
@@ -49,31 +53,19 @@ function parse(t: Table, path: string, ctx: ParseCtx): ParsedEntry<CloudflareSet
     if (email !== undefined || key !== undefined) {
       throw new ConfigError(keyPath(path, email !== undefined ? 'email' : 'key'), 'cannot be combined with token; use either token, or email and key (global API key)')
     }
-    if (!HEADER_SAFE.test(token)) throw new ConfigError(keyPath(path, 'token'), 'contains spaces or control characters, which cannot go into an HTTP header')
+    if (!HEADER_SAFE.test(token)) throw new ConfigError(keyPath(path, 'token'), NOT_HEADER_SAFE)
     auth = { kind: 'token', token }
   } else if (email !== undefined || key !== undefined) {
     if (key === undefined) throw new ConfigError(keyPath(path, 'key'), 'is required with email (the global API key); or use token instead')
     if (email === undefined) throw new ConfigError(keyPath(path, 'email'), 'is required with key (the account e-mail); or use token instead')
-    if (!HEADER_SAFE.test(key)) throw new ConfigError(keyPath(path, 'key'), 'contains spaces or control characters, which cannot go into an HTTP header')
+    if (!HEADER_SAFE.test(key)) throw new ConfigError(keyPath(path, 'key'), NOT_HEADER_SAFE)
     if (!HEADER_SAFE.test(email) || !email.includes('@')) throw new ConfigError(keyPath(path, 'email'), 'is not an e-mail address')
     auth = { kind: 'key', email, key }
   } else {
     throw new ConfigError(keyPath(path, 'token'), 'is required (an API token with Zone:Read and DNS:Edit), or set email and key for the global API key')
   }
 
-  const zone = normalizeZone(reqString(t, 'zone', path), keyPath(path, 'zone'))
-  const raw = optStringArray(t, 'records', path)
-  if (raw === undefined || raw.length === 0) throw new ConfigError(keyPath(path, 'records'), 'must list at least one record name')
-  const records: string[] = []
-  const seen = new Set<string>()
-  raw.forEach((name, i) => {
-    const fqdn = recordFqdn(name, zone, `${keyPath(path, 'records')}[${i}]`)
-    if (seen.has(fqdn)) ctx.warn(`${keyPath(path, 'records')}[${i}]: ${fqdn} is listed twice; it is handled once`)
-    else {
-      seen.add(fqdn)
-      records.push(fqdn)
-    }
-  })
+  const { domain: zone, names: records } = parseZone(t, path, ctx.warn, 'zone', recordFqdn, normalizeZone)
   const baseUrl = optUrl(t, 'base_url', path) ?? CLOUDFLARE_BASE_URL
   const host = new URL(baseUrl).host
   const who = auth.kind === 'token' ? `token-${fingerprint(auth.token)}` : auth.email.toLowerCase()
@@ -151,17 +143,11 @@ class CloudflareProvider implements Provider {
   private currentOf(ref: RecordRef, zone: ZoneRecords): Current {
     const name = nameKey(ref.fqdn)
     if (name !== this.s.zone && !name.endsWith(`.${this.s.zone}`)) {
-      return { kind: 'failed', error: new EdgeError('config', `cloudflare: ${ref.fqdn} is not inside zone ${this.s.zone}`, { retryable: false }) }
+      return { kind: 'failed', error: new EdgeError('config', `cloudflare: ${ref.fqdn} is not inside zone ${this.s.zone}`) }
     }
     const cname = zone.at(name, 'CNAME')
     if (cname.length > 0) {
-      return {
-        kind: 'failed',
-        error: new EdgeError('conflict', `cloudflare: ${name} is a CNAME (to ${cname.map((r) => r.content).join(', ')}); an ${ref.type} record cannot exist beside it`, {
-          retryable: false,
-          hint: `remove the CNAME at Cloudflare, or take ${name} out of records`,
-        }),
-      }
+      return { kind: 'failed', error: beside('cloudflare', ref, `is a CNAME (to ${cname.map((r) => r.content).join(', ')})`, `remove the CNAME at Cloudflare, or take ${name} out of records`) }
     }
     const found = zone.at(name, ref.type)
     const meta: CloudflareMeta = { zoneId: zone.zoneId, records: found.map((r) => ({ ...r })) }
@@ -211,14 +197,14 @@ class CloudflareProvider implements Provider {
     for (const [i, ch] of changes.entries()) {
       if (out[i]) continue
       if (stop) {
-        out[i] = { ref: ch.ref, status: 'failed', value: ch.value, ...(ch.current.kind === 'present' ? { previous: ch.current.values } : {}), error: stop }
+        out[i] = outcomeOf(ch, { ok: false, error: stop })
         continue
       }
       try {
         out[i] = await this.writeOne(ch, ctx)
       } catch (e) {
         const error = toEdgeError(e)
-        out[i] = { ref: ch.ref, status: 'failed', value: ch.value, ...(ch.current.kind === 'present' ? { previous: ch.current.values } : {}), error }
+        out[i] = outcomeOf(ch, { ok: false, error })
         if (STOP_KINDS.has(error.kind)) stop = error
       }
     }
@@ -252,7 +238,7 @@ class CloudflareProvider implements Provider {
     if (current.kind === 'present') {
       const rec = meta.records[0]
       if (!rec || meta.records.length !== 1) {
-        throw new EdgeError('conflict', `cloudflare: ${ref.fqdn} has ${meta.records.length} ${ref.type} records; edge-ddns updates a name only when it holds one`, { retryable: false })
+        throw notOne('cloudflare', ref, meta.records.length)
       }
       const res = await this.api.patchContent(ctx, meta.zoneId, rec.id, value)
       listed?.setContent(rec.id, value)

@@ -46,7 +46,4 @@ export function recordFqdn(raw: string, zone: string, path: string): string {
   return fqdn
 }
 
-/** A name compared the way DNS compares names: case-insensitive, trailing dot ignored. */
-export function nameKey(name: string): string {
-  return name.trim().replace(/\.$/, '').toLowerCase()
-}
+export { nameKey } from '../push/names.js'

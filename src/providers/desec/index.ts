@@ -1,13 +1,12 @@
-import type { Ctx } from '../../context.js'
-import { ConfigError, EdgeError, toEdgeError } from '../../errors.js'
+import { ConfigError } from '../../errors.js'
 import { optUrl, rejectUnknown, type Table } from '../../config/fields.js'
 import { fingerprint, HEADER_SAFE } from '../credentials.js'
-import { basicAuth, ok, send, statusError, stopsAccount, USER_AGENT } from '../push/http.js'
-import { parseHostnames, parseResolver, reqSecret, type ServerAddress } from '../push/names.js'
-import { checkChanges, familyOfChange, outcomeOf } from '../push/outcome.js'
-import { readBack, type ReadbackDeps } from '../push/readback.js'
+import { basicAuth, ok, send, statusError, USER_AGENT } from '../push/http.js'
+import { parseHostnames, parseResolver, reqSecret, RESOLVER_KEY, type ServerAddress } from '../push/names.js'
+import { both, byHost, pushProvider, pushWrite } from '../push/outcome.js'
+import type { ReadbackDeps } from '../push/readback.js'
 import { classifyLine } from '../dyndns2/protocol.js'
-import type { Change, Current, Outcome, ParseCtx, ParsedEntry, Provider, ProviderDef, RecordRef } from '../types.js'
+import type { ParseCtx, ParsedEntry, Provider, ProviderDef } from '../types.js'
 
 /**
  * deSEC dynDNS (`type = "desec"`): keys `token`, `hostname` (one full name or a list, e.g.
@@ -49,51 +48,24 @@ function parse(t: Table, path: string, ctx: ParseCtx): ParsedEntry<DesecSettings
   }
 }
 
-class DesecProvider implements Provider {
-  constructor(
-    private readonly s: DesecSettings,
-    private readonly deps: { readback?: ReadbackDeps },
-  ) {}
-
-  read(refs: RecordRef[], ctx: Ctx): Promise<Current[]> {
-    return readBack(refs, ctx, { provider: 'desec', ...(this.s.resolver ? { resolver: this.s.resolver } : {}) }, this.deps.readback)
-  }
-
-  async write(changes: Change[], ctx: Ctx): Promise<Outcome[]> {
-    const { ok: sendable, failed } = checkChanges(
+/** Builds the provider for one entry; does no I/O. */
+export function createDesecProvider(s: DesecSettings, deps: { readback?: ReadbackDeps } = {}): Provider {
+  return pushProvider('desec', s.resolver, deps, (changes, ctx) =>
+    pushWrite(
+      'desec',
       changes,
+      'token',
       () => undefined,
-      (ch) => new EdgeError('internal', `desec: "${ch.value}" is not an address for an ${ch.ref.type} record (this is a bug in edge-ddns, please report it)`),
-    )
-    const results = new Map<Change, Outcome>(failed)
-    const byHost = new Map<string, { v4?: Change; v6?: Change }>()
-    for (const ch of sendable) {
-      const e = byHost.get(ch.ref.fqdn) ?? {}
-      if (familyOfChange(ch) === 6) e.v6 = ch
-      else e.v4 = ch
-      byHost.set(ch.ref.fqdn, e)
-    }
-    let stop: EdgeError | undefined
-    for (const [host, f] of byHost) {
-      const mine = [f.v4, f.v6].filter((c): c is Change => c !== undefined)
-      if (stop) {
-        const e = new EdgeError(stop.kind, `not sent after an earlier answer for this token: ${stop.message}`, {
-          retryable: stop.retryable,
-          ...(stop.retryAfterSec !== undefined ? { retryAfterSec: stop.retryAfterSec } : {}),
-          ...(stop.hint ? { hint: stop.hint } : {}),
-        })
-        for (const ch of mine) results.set(ch, outcomeOf(ch, { ok: false, error: e }))
-        continue
-      }
-      try {
+      (ok) => [...byHost(ok)].map(([host, f]) => ({ host, ...f, changes: both(f) })),
+      async ({ host, v4, v6 }) => {
         const q = new URLSearchParams([
           ['hostname', host],
-          ['myipv4', f.v4?.value ?? PRESERVE],
-          ['myipv6', f.v6?.value ?? PRESERVE],
+          ['myipv4', v4?.value ?? PRESERVE],
+          ['myipv6', v6?.value ?? PRESERVE],
         ])
         const res = await send(ctx, 'desec', {
-          url: `${this.s.baseUrl}/?${q.toString()}`,
-          headers: { authorization: basicAuth(ctx, host, this.s.token), 'user-agent': USER_AGENT },
+          url: `${s.baseUrl}/?${q.toString()}`,
+          headers: { authorization: basicAuth(ctx, host, s.token), 'user-agent': USER_AGENT },
         })
         if (!ok(res)) {
           const hint =
@@ -106,24 +78,11 @@ class DesecProvider implements Provider {
                   : undefined
           throw statusError('desec', res, ctx.now(), hint)
         }
-        const v = classifyLine(res.body.split(/\r?\n/)[0] ?? '', { ...(f.v4 ? { v4: f.v4.value } : {}), ...(f.v6 ? { v6: f.v6.value } : {}) }, `desec: ${res.host}`)
-        for (const ch of mine) {
-          results.set(ch, v.ok ? outcomeOf(ch, { ok: true, changed: v.changed, recorded: v.echoed }) : outcomeOf(ch, { ok: false, error: v.error }))
-        }
-        if (!v.ok && stopsAccount(v.error)) stop = v.error
-      } catch (err) {
-        const e = toEdgeError(err)
-        for (const ch of mine) results.set(ch, outcomeOf(ch, { ok: false, error: e }))
-        if (stopsAccount(e)) stop = e
-      }
-    }
-    return changes.map((ch) => results.get(ch) as Outcome)
-  }
-}
-
-/** Builds the provider for one entry; does no I/O. */
-export function createDesecProvider(s: DesecSettings, deps: { readback?: ReadbackDeps } = {}): Provider {
-  return new DesecProvider(s, deps)
+        const v = classifyLine(res.body.split(/\r?\n/)[0] ?? '', { v4: v4?.value, v6: v6?.value }, `desec: ${res.host}`)
+        return v.ok ? { ok: true, changed: v.changed, recorded: v.echoed } : { ok: false, error: v.error }
+      },
+    ),
+  )
 }
 
 /** The deSEC provider definition (registry entry `desec`). */
@@ -135,7 +94,7 @@ export const desec: ProviderDef<DesecSettings> = {
     { key: 'token', required: true, secret: true, doc: 'a deSEC token of the account' },
     { key: 'hostname', required: true, doc: 'the full name to update ("home.example.dedyn.io"), or a list' },
     { key: 'base_url', required: false, doc: `update server (default ${DESEC_BASE_URL})` },
-    { key: 'resolver', required: false, doc: 'DNS server for the read-back ("127.0.0.1:5353"); default: the zone\'s authoritative servers' },
+    RESOLVER_KEY,
   ],
   capabilities: { read: 'dns', ipv6: true, dualStackOneRequest: true },
   parse,

@@ -1,7 +1,6 @@
 import { call, listOf, type Api } from '../api/call.js'
-import { API_CAPS, MAX_TTL, entryOf, full, headerSecret, rel, zoneEntry, zoneKeys, type ZoneSettings } from '../api/entry.js'
+import { full, MAX_TTL, rel, tokenDef, type TokenSettings } from '../api/entry.js'
 import { apiProvider, type Rec } from '../api/provider.js'
-import type { ProviderDef } from '../types.js'
 
 /**
  * DigitalOcean DNS through API v2 (https://docs.digitalocean.com/reference/api/digitalocean/,
@@ -17,9 +16,7 @@ import type { ProviderDef } from '../types.js'
 export const DO_BASE = 'https://api.digitalocean.com'
 
 /** A validated entry. */
-export interface DoSettings extends ZoneSettings {
-  token: string
-}
+export type DoSettings = TokenSettings
 
 /** Pages followed at most per name (200 records each). */
 const MAX_PAGES = 20
@@ -46,17 +43,13 @@ function driver(s: DoSettings, ttl: number | undefined) {
 }
 
 /** The DigitalOcean provider definition (registry entry `digitalocean`). */
-export const digitalocean: ProviderDef<DoSettings> = {
+export const digitalocean = tokenDef<DoSettings>({
   name: 'digitalocean',
   summary: 'DigitalOcean DNS (API v2, token)',
   docs: 'https://docs.digitalocean.com/reference/api/digitalocean/#tag/Domain-Records',
-  keys: [{ key: 'token', required: true, secret: true, doc: 'API token with DNS write scope' }, ...zoneKeys(DO_BASE)],
-  capabilities: API_CAPS,
+  cred: ['token', 'API token with DNS write scope'],
+  base: DO_BASE,
   // The control panel's smallest TTL is 30 s.
   ttl: { min: 30, max: MAX_TTL },
-  parse(t, path, ctx) {
-    const s = { ...zoneEntry(t, path, ctx, digitalocean.keys, DO_BASE), token: headerSecret(t, 'token', path, ctx) }
-    return entryOf('digitalocean', s, s.token)
-  },
-  create: (s, o) => driver(s, o.ttl),
-}
+  driver,
+})

@@ -1,7 +1,9 @@
 import type { Ctx } from '../../context.js'
 import { EdgeError } from '../../errors.js'
-import type { ProviderDef, RecordRef } from '../types.js'
-import { atName, jsonObject, notTheApi, parseZoneEntry, send, serviceError, zoneKeyDocs, ZoneProvider, type KindRow, type ZoneApi, type ZoneRecord, type ZoneSettings } from '../sign/zone.js'
+import type { Provider, ProviderDef, RecordRef } from '../types.js'
+import { fail, jsonObject, notTheApi, ok, signedSend, type KindRow } from '../api/call.js'
+import { API_CAPS, rel, signedEntry, signedKeys, type SignedSettings } from '../api/entry.js'
+import { apiProvider, atName, type ZoneRecord } from '../api/provider.js'
 import { tc3Authorization } from './tc3.js'
 
 /**
@@ -39,89 +41,83 @@ const HINTS = {
   notfound: 'check zone: a domain of this account',
 }
 
-type Json = Record<string, unknown>
+type Json = Record<string, any>
 
-class DnspodApi implements ZoneApi {
-  private readonly url: URL
-
-  constructor(private readonly s: ZoneSettings) {
-    this.url = new URL(`${s.baseUrl}/`)
-  }
-
-  /** One signed POST of `action`; returns `Response`, or undefined for `undefinedOn` (a no-change or empty answer). */
-  private async call(ctx: Ctx, action: string, params: Json, undefinedOn: string): Promise<Json | undefined> {
+function driver(s: SignedSettings, ttl: number | undefined): Provider {
+  const url = new URL(`${s.baseUrl}/`)
+  /** One signed POST of `action`; returns `Response`, or false for `falseOn` (a no-change or empty answer). */
+  const call = async (ctx: Ctx, action: string, params: Json, falseOn: string): Promise<Json | false> => {
     const payload = JSON.stringify(params)
-    const ts = Math.floor(ctx.now() / 1000)
-    const authorization = tc3Authorization(this.s.creds.secret_id as string, this.s.creds.secret_key as string, NAME, { host: this.url.host, path: this.url.pathname, contentType: CT, payload }, ts)
-    const res = await send(ctx, NAME, action, {
-      method: 'POST',
-      url: this.url.href,
-      headers: { authorization, 'content-type': CT, 'x-tc-action': action, 'x-tc-timestamp': String(ts), 'x-tc-version': '2021-03-23', 'x-tc-language': 'en-US' },
-      body: payload,
+    const res = await signedSend(ctx, NAME, s, action, () => {
+      const ts = Math.floor(ctx.now() / 1000)
+      const authorization = tc3Authorization(s.creds.secret_id as string, s.creds.secret_key as string, NAME, { host: url.host, path: url.pathname, contentType: CT, payload }, ts)
+      return {
+        method: 'POST',
+        url: url.href,
+        headers: { authorization, 'content-type': CT, 'x-tc-action': action, 'x-tc-timestamp': String(ts), 'x-tc-version': '2021-03-23', 'x-tc-language': 'en-US' },
+        body: payload,
+      }
     })
     const v = jsonObject(res.body)?.Response
-    const r = typeof v === 'object' && v !== null ? (v as Json) : undefined
-    const err = r?.Error as Json | undefined
+    const r: Json | undefined = typeof v === 'object' && v !== null ? v : undefined
+    const err = r?.Error
     const code = typeof err?.Code === 'string' ? err.Code : ''
-    if (res.status >= 200 && res.status < 300 && r && !err) return r
-    if (code && code === undefinedOn) return undefined
+    if (ok(res) && r && !err) return r
+    if (code && code === falseOn) return false
     if (!r && res.status < 300) throw notTheApi(NAME, res)
-    throw serviceError(ctx, NAME, res, code, typeof err?.Message === 'string' ? err.Message : r ? '' : `unexpected ${res.contentType || 'answer'}`, ROWS, HINTS)
+    throw fail(ctx, NAME, res, typeof err?.Message === 'string' ? err.Message : r ? '' : `unexpected ${res.contentType || 'answer'}`, code, ROWS, HINTS)
   }
+  const sub = (ref: RecordRef): string => rel(ref.fqdn, s.zone) || '@'
 
-  async list(ctx: Ctx, ref: RecordRef, rel: string): Promise<ZoneRecord[]> {
-    const sub = rel || '@'
-    const all: Json[] = []
-    for (let offset = 0; offset < 50 * PAGE; ) {
-      // `Subdomain` here; ModifyRecord and CreateRecord spell it `SubDomain`.
-      const r = await this.call(ctx, 'DescribeRecordList', { Domain: this.s.zone, Subdomain: sub, Limit: PAGE, Offset: offset }, 'ResourceNotFound.NoDataOfRecord')
-      if (!r) break
-      if (!Array.isArray(r.RecordList)) throw new EdgeError('protocol', `${NAME}: DescribeRecordList answer has no RecordList`)
-      all.push(...(r.RecordList as Json[]))
-      offset += r.RecordList.length
-      if (r.RecordList.length === 0 || offset >= Number((r.RecordCountInfo as Json | undefined)?.TotalCount ?? 0)) break
-    }
-    return atName(NAME, ref, all, sub, 'Name', 'Type')
-      .map((x) => {
+  return apiProvider<ZoneRecord>(NAME, {
+    async get(ref, ctx) {
+      const all: Json[] = []
+      for (let offset = 0; offset < 50 * PAGE; ) {
+        // `Subdomain` here; ModifyRecord and CreateRecord spell it `SubDomain`.
+        const r = await call(ctx, 'DescribeRecordList', { Domain: s.zone, Subdomain: sub(ref), Limit: PAGE, Offset: offset }, 'ResourceNotFound.NoDataOfRecord')
+        if (!r) break
+        if (!Array.isArray(r.RecordList)) throw new EdgeError('protocol', `${NAME}: DescribeRecordList answer has no RecordList`)
+        all.push(...r.RecordList)
+        offset += r.RecordList.length
+        if (r.RecordList.length === 0 || offset >= Number(r.RecordCountInfo?.TotalCount ?? 0)) break
+      }
+      return atName(NAME, ref, all, sub(ref), 'Name', 'Type').map((x) => {
         // Listed as Line/LineId, sent back as RecordLine/RecordLineId; ModifyRecord resets an omitted Status to ENABLE.
         const keep: Record<string, string | number> = {}
-        for (const [from, to] of [['Line', 'RecordLine'], ['LineId', 'RecordLineId'], ['Status', 'Status'], ['Weight', 'Weight']]) {
-          const v = x[from as string]
-          if (typeof v === 'string' || typeof v === 'number') keep[to as string] = v
+        for (const [from, to] of [['Line', 'RecordLine'], ['LineId', 'RecordLineId'], ['Status', 'Status'], ['Weight', 'Weight']] as const) {
+          const v = x[from]
+          if (typeof v === 'string' || typeof v === 'number') keep[to] = v
         }
         return { id: String(x.RecordId), values: [String(x.Value)], ...(typeof x.TTL === 'number' ? { ttl: x.TTL } : {}), keep }
       })
-  }
-
-  async update(ctx: Ctx, ref: RecordRef, rel: string, rec: ZoneRecord, value: string): Promise<boolean> {
-    const p: Json = { Domain: this.s.zone, RecordId: Number(rec.id), SubDomain: rel || '@', RecordType: ref.type, Value: value, ...rec.keep }
-    if (rec.ttl !== undefined) p.TTL = rec.ttl
-    return (await this.call(ctx, 'ModifyRecord', p, 'InvalidParameter.DomainRecordExist')) !== undefined
-  }
-
-  async create(ctx: Ctx, ref: RecordRef, rel: string, value: string, ttl: number | undefined): Promise<boolean> {
+    },
+    value: (r) => r.values,
+    update: (ref, value, [r], ctx) =>
+      call(ctx, 'ModifyRecord', { Domain: s.zone, RecordId: Number(r!.id), SubDomain: sub(ref), RecordType: ref.type, Value: value, ...r!.keep, ...(r!.ttl !== undefined ? { TTL: r!.ttl } : {}) }, DUP),
     // Line "默认" (default) by id "0", which takes precedence and is the same on both sites.
-    const p: Json = { Domain: this.s.zone, SubDomain: rel || '@', RecordType: ref.type, RecordLine: '默认', RecordLineId: '0', Value: value }
-    if (ttl !== undefined) p.TTL = ttl
-    return (await this.call(ctx, 'CreateRecord', p, 'InvalidParameter.DomainRecordExist')) !== undefined
-  }
+    create: (ref, value, ctx) =>
+      call(ctx, 'CreateRecord', { Domain: s.zone, SubDomain: sub(ref), RecordType: ref.type, RecordLine: '默认', RecordLineId: '0', Value: value, ...(ttl !== undefined ? { TTL: ttl } : {}) }, DUP),
+  })
 }
 
+/** "The record already exists": the service holds the value already. */
+const DUP = 'InvalidParameter.DomainRecordExist'
+
 /** The DNSPod provider definition (registry entry `dnspod`). */
-export const dnspod: ProviderDef<ZoneSettings> = {
+export const dnspod: ProviderDef<SignedSettings> = {
   name: NAME,
   summary: 'DNSPod (Tencent Cloud) through API 3.0 (TC3-HMAC-SHA256, SecretId + SecretKey)',
   docs: 'https://www.tencentcloud.com/document/api/1157/51290',
-  keys: zoneKeyDocs(
+  keys: signedKeys(
     [
       ['secret_id', 'API SecretId (AKID...)'],
       ['secret_key', 'API SecretKey'],
     ],
     DNSPOD_BASE_URL,
   ),
-  capabilities: { read: 'api', ipv6: true, dualStackOneRequest: false },
+  capabilities: API_CAPS,
   // "TTL. Value range: 1–604800. The minimum value varies by domain level" (600 on the free plan).
   ttl: { min: 1, max: 604800 },
-  parse: (t, path, ctx) => parseZoneEntry(t, path, ctx, { type: NAME, baseUrl: DNSPOD_BASE_URL, creds: ['secret_id', 'secret_key'], headerIds: ['secret_id'] }),
-  create: (s, o) => new ZoneProvider(s, new DnspodApi(s), o.ttl),
+  parse: (t, path, ctx) => signedEntry(t, path, ctx, dnspod, DNSPOD_BASE_URL, ['secret_id']),
+  create: (s, o) => driver(s, o.ttl),
 }

@@ -1,8 +1,7 @@
 import type { Ctx } from '../../context.js'
-import { ConfigError, EdgeError, toEdgeError } from '../../errors.js'
-import { basicAuth, ok, send, statusError, stopsAccount } from '../push/http.js'
+import { basicAuth, ok, send, statusError } from '../push/http.js'
 import { relativeName, type ServerAddress } from '../push/names.js'
-import { checkChanges, familyOfChange, outcomeOf } from '../push/outcome.js'
+import { both, byHost, familyOfChange, ipv4Only, pushWrite } from '../push/outcome.js'
 import { readBack, type ReadbackDeps } from '../push/readback.js'
 import type { Change, Current, Outcome, Provider, RecordRef } from '../types.js'
 import type { Dyndns2Preset } from './presets.js'
@@ -72,16 +71,9 @@ function single(c: Current | undefined): string | undefined {
 /** Splits the changes into requests (see the module comment). */
 export function planRequests(s: Dyndns2Settings, changes: Change[], read: ReadonlyMap<string, Current>): Unit[] {
   const p = s.preset
-  const byHost = new Map<string, { v4?: Change; v6?: Change }>()
-  for (const ch of changes) {
-    const h = byHost.get(ch.ref.fqdn) ?? {}
-    if (familyOfChange(ch) === 6) h.v6 = ch
-    else h.v4 = ch
-    byHost.set(ch.ref.fqdn, h)
-  }
   const units: Unit[] = []
   const dual = p.ipv6 === 'comma' || p.ipv6 === 'param'
-  for (const [host, f] of byHost) {
+  for (const [host, f] of byHost(changes)) {
     if (dual) {
       const sent: Sent = {}
       if (f.v4) sent.v4 = f.v4.value
@@ -92,7 +84,7 @@ export function planRequests(s: Dyndns2Settings, changes: Change[], read: Readon
         if (other4) sent.v4 = other4
         if (other6) sent.v6 = other6
       }
-      units.push({ url: s.url, hosts: [host], sent, changes: [f.v4, f.v6].filter((c): c is Change => c !== undefined) })
+      units.push({ url: s.url, hosts: [host], sent, changes: both(f) })
     } else {
       if (f.v4) units.push({ url: s.url, hosts: [host], sent: { v4: f.v4.value }, changes: [f.v4] })
       if (f.v6) units.push({ url: p.ipv6 === 'host' && s.url6 ? s.url6 : s.url, hosts: [host], sent: { v6: f.v6.value }, changes: [f.v6] })
@@ -151,15 +143,6 @@ export function requestParams(s: Dyndns2Settings, u: Unit): [string, string][] {
   return out
 }
 
-function notSent(stop: EdgeError): EdgeError {
-  return new EdgeError(stop.kind, `not sent after an earlier answer for this account: ${stop.message}`, {
-    retryable: stop.retryable,
-    ...(stop.code !== undefined ? { code: stop.code } : {}),
-    ...(stop.hint ? { hint: stop.hint } : {}),
-    ...(stop.retryAfterSec !== undefined ? { retryAfterSec: stop.retryAfterSec } : {}),
-  })
-}
-
 class Dyndns2Provider implements Provider {
   /** What `read` found, by `fqdn type`, for `omittedFamilyIsDeleted`. */
   private readonly seen = new Map<string, Current>()
@@ -175,44 +158,22 @@ class Dyndns2Provider implements Provider {
     return got
   }
 
-  async write(changes: Change[], ctx: Ctx): Promise<Outcome[]> {
+  write(changes: Change[], ctx: Ctx): Promise<Outcome[]> {
     const s = this.s
-    const { ok: sendable, failed } = checkChanges(
+    return pushWrite(
+      s.provider,
       changes,
-      (ch) =>
-        familyOfChange(ch) === 6 && s.preset.ipv6 === 'none'
-          ? new ConfigError('', `${s.provider}: ${s.preset.title} takes IPv4 only; remove "6" from ip_types`)
-          : undefined,
-      (ch) => new EdgeError('internal', `${s.provider}: "${ch.value}" is not an address for an ${ch.ref.type} record (this is a bug in edge-ddns, please report it)`),
-    )
-    const results = new Map<Change, Outcome>(failed)
-    let stop: EdgeError | undefined
-    for (const u of planRequests(s, sendable, this.seen)) {
-      if (stop) {
-        const e = notSent(stop)
-        for (const ch of u.changes) results.set(ch, outcomeOf(ch, { ok: false, error: e }))
-        continue
-      }
-      let verdicts: Verdict[]
-      try {
-        verdicts = await this.sendUnit(u, ctx)
-      } catch (err) {
-        const e = toEdgeError(err)
-        for (const ch of u.changes) results.set(ch, outcomeOf(ch, { ok: false, error: e }))
-        if (stopsAccount(e)) stop = e
-        continue
-      }
-      for (const ch of u.changes) {
-        const v = verdicts[Math.max(0, u.hosts.indexOf(ch.ref.fqdn))] as Verdict
-        if (v.ok) {
-          results.set(ch, outcomeOf(ch, { ok: true, changed: v.changed, warnings: v.warnings, recorded: v.echoed }))
-        } else {
-          results.set(ch, outcomeOf(ch, { ok: false, error: v.error }))
-          if (v.account || stopsAccount(v.error)) stop ??= v.error
+      'account',
+      (ch) => (familyOfChange(ch) === 6 && s.preset.ipv6 === 'none' ? ipv4Only(`${s.provider}: ${s.preset.title} takes IPv4`) : undefined),
+      (ok) => planRequests(s, ok, this.seen),
+      async (u) => {
+        const verdicts = await this.sendUnit(u, ctx)
+        return (ch) => {
+          const v = verdicts[Math.max(0, u.hosts.indexOf(ch.ref.fqdn))] as Verdict
+          return v.ok ? { ok: true, changed: v.changed, warnings: v.warnings, recorded: v.echoed } : { ok: false, error: v.error, stop: v.account }
         }
-      }
-    }
-    return changes.map((ch) => results.get(ch) as Outcome)
+      },
+    )
   }
 
   /** Sends one request and returns one Verdict per host. @throws EdgeError for a transport or HTTP status failure. */

@@ -2,7 +2,7 @@ import { fingerprint } from '../credentials.js'
 import { ConfigError } from '../../errors.js'
 import { keyPath, optString, rejectUnknown, type Table } from '../../config/fields.js'
 import { USER_AGENT } from '../push/http.js'
-import { parseHostnames, parseResolver, reqSecret } from '../push/names.js'
+import { parseHostnames, parseResolver, reqSecret, RESOLVER_KEY } from '../push/names.js'
 import type { ParseCtx, ParsedEntry, ProviderDef } from '../types.js'
 import { createDyndns2Provider, type Dyndns2Settings } from './engine.js'
 import { GENERIC, PRESETS, presetByName, type Dyndns2Preset } from './presets.js'
@@ -104,7 +104,7 @@ export const dyndns2: ProviderDef<Dyndns2Settings> = {
     { key: 'password', required: true, secret: true, doc: 'update password, key or token' },
     { key: 'hostname', required: true, doc: 'full host name, or a list of them' },
     { key: 'user_agent', required: false, doc: 'User-Agent sent, e.g. "Company Program/1.0 you@example.com"' },
-    { key: 'resolver', required: false, doc: 'DNS server for the read-back ("127.0.0.1:5353"); default: the zone\'s authoritative servers' },
+    RESOLVER_KEY,
   ],
   capabilities: { read: 'dns', ipv6: true, dualStackOneRequest: true },
   parse,

@@ -137,7 +137,6 @@ export function classifyLine(rawLine: string, sent: Sent, where: string, extra: 
         account: true,
         error: new EdgeError('forbidden', `${where} answered "good 127.0.0.1" for ${sent.v4}: the service refused this client (legacy badagent)`, {
           code: 'badagent',
-          retryable: false,
           hint: DYNDNS2_CODES.badagent?.hint ?? '',
         }),
       }

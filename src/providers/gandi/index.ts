@@ -1,7 +1,6 @@
 import { call, listOf, type Api } from '../api/call.js'
-import { API_CAPS, entryOf, full, headerSecret, rel, seg, zoneEntry, zoneKeys, type ZoneSettings } from '../api/entry.js'
+import { full, rel, seg, tokenDef, type TokenSettings } from '../api/entry.js'
 import { apiProvider, type Rec } from '../api/provider.js'
-import type { ProviderDef } from '../types.js'
 
 /**
  * Gandi LiveDNS through API v5 (https://api.gandi.net/docs/livedns/), with a personal access
@@ -17,9 +16,7 @@ import type { ProviderDef } from '../types.js'
 export const GANDI_BASE = 'https://api.gandi.net/v5/livedns'
 
 /** A validated entry. */
-export interface GandiSettings extends ZoneSettings {
-  token: string
-}
+export type GandiSettings = TokenSettings
 
 function driver(s: GandiSettings, ttl: number | undefined) {
   const api: Api = {
@@ -48,17 +45,13 @@ function driver(s: GandiSettings, ttl: number | undefined) {
 }
 
 /** The Gandi provider definition (registry entry `gandi`). */
-export const gandi: ProviderDef<GandiSettings> = {
+export const gandi = tokenDef<GandiSettings>({
   name: 'gandi',
   summary: 'Gandi LiveDNS (API v5, personal access token)',
   docs: 'https://api.gandi.net/docs/livedns/',
-  keys: [{ key: 'token', required: true, secret: true, doc: 'personal access token (Bearer)' }, ...zoneKeys(GANDI_BASE)],
-  capabilities: API_CAPS,
+  cred: ['token', 'personal access token (Bearer)'],
+  base: GANDI_BASE,
   // LiveDNS: rrset_ttl from 300 s to 30 days.
   ttl: { min: 300, max: 2592000 },
-  parse(t, path, ctx) {
-    const s = { ...zoneEntry(t, path, ctx, gandi.keys, GANDI_BASE), token: headerSecret(t, 'token', path, ctx) }
-    return entryOf('gandi', s, s.token)
-  },
-  create: (s, o) => driver(s, o.ttl),
-}
+  driver,
+})

@@ -43,22 +43,15 @@ export const ACCESS_DENIED_HINT =
 
 /** Reads an `Error` body from a parsed JSON answer (anything else gives an empty body). */
 export function errorBodyOf(body: unknown): GdErrorBody {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return {}
-  const o = body as Record<string, unknown>
-  const out: GdErrorBody = {}
-  if (typeof o.code === 'string') out.code = o.code
-  if (typeof o.message === 'string') out.message = o.message
-  if (typeof o.retryAfterSec === 'number' && Number.isFinite(o.retryAfterSec) && o.retryAfterSec >= 0) out.retryAfterSec = Math.ceil(o.retryAfterSec)
-  if (Array.isArray(o.fields)) {
-    out.fields = o.fields
-      .filter((f): f is Record<string, unknown> => typeof f === 'object' && f !== null)
-      .map((f) => ({
-        ...(typeof f.path === 'string' ? { path: f.path } : {}),
-        ...(typeof f.code === 'string' ? { code: f.code } : {}),
-        ...(typeof f.message === 'string' ? { message: f.message } : {}),
-      }))
+  const o: Record<string, unknown> = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {}
+  const str = (x: unknown): string | undefined => (typeof x === 'string' ? x : undefined)
+  const after = o.retryAfterSec
+  return {
+    code: str(o.code),
+    message: str(o.message),
+    retryAfterSec: typeof after === 'number' && Number.isFinite(after) && after >= 0 ? Math.ceil(after) : undefined,
+    fields: Array.isArray(o.fields) ? o.fields.filter((f) => typeof f === 'object' && f !== null).map((f) => ({ path: str(f.path), code: str(f.code), message: str(f.message) })) : undefined,
   }
-  return out
 }
 
 /** `Authenticated user is not allowed access (ACCESS_DENIED)`, then `; path: message` per field. */
@@ -75,38 +68,17 @@ function describe(b: GdErrorBody, clean: (s: string) => string): string {
  * `clean` redacts provider-supplied text (a misbehaving server might echo a credential).
  */
 export function godaddyError(a: GdFailedAnswer, clean: (s: string) => string): EdgeError {
-  const b = a.body
-  const message = `godaddy: HTTP ${a.status} from ${a.host}: ${describe(b, clean)}`
-  const code = b.code ?? a.status
-  let kind: ErrorKind
-  let hint: string | undefined
-  let retryAfterSec: number | undefined
-  let retryable: boolean | undefined
-  if (a.status === 429 || b.code === 'TOO_MANY_REQUESTS') {
-    kind = 'ratelimit'
-    retryAfterSec = b.retryAfterSec ?? a.retryAfterHeaderSec ?? DEFAULT_RATELIMIT_HOLD_SEC
-    hint = `GoDaddy allows 60 requests per minute per API key; waiting ${retryAfterSec} s before the next call`
-  } else if (a.status === 401) {
-    kind = 'auth'
-    hint = 'check key and secret: a Production key from https://developer.godaddy.com/keys (OTE test keys work only on api.ote-godaddy.com)'
-  } else if (a.status === 403) {
-    kind = 'forbidden'
-    retryable = false
-    hint = b.code === 'ACCESS_DENIED' ? ACCESS_DENIED_HINT : 'the key works but may not manage this domain; check that the domain is in the account the key belongs to'
-  } else if (b.code === 'UNKNOWN_DOMAIN' || b.code === 'NOT_FOUND' || a.status === 404) {
-    kind = 'notfound'
-    hint = "check `domain`: it must be a domain of this key's account whose DNS GoDaddy hosts (nameservers *.domaincontrol.com)"
-  } else if (a.status >= 500) {
-    kind = 'transient'
-  } else if (a.status === 400 || a.status === 422) {
-    kind = 'invalid'
-  } else {
-    kind = 'provider'
-  }
-  return new EdgeError(kind, message, {
-    code,
-    ...(retryable !== undefined ? { retryable } : {}),
-    ...(hint ? { hint } : {}),
-    ...(retryAfterSec !== undefined ? { retryAfterSec } : {}),
-  })
+  const { body: b, status: st } = a
+  const retryAfterSec = b.retryAfterSec ?? a.retryAfterHeaderSec ?? DEFAULT_RATELIMIT_HOLD_SEC
+  const [kind, hint]: [ErrorKind, string?] =
+    st === 429 || b.code === 'TOO_MANY_REQUESTS'
+      ? ['ratelimit', `GoDaddy allows 60 requests per minute per API key; waiting ${retryAfterSec} s before the next call`]
+      : st === 401
+        ? ['auth', 'check key and secret: a Production key from https://developer.godaddy.com/keys (OTE test keys work only on api.ote-godaddy.com)']
+        : st === 403
+          ? ['forbidden', b.code === 'ACCESS_DENIED' ? ACCESS_DENIED_HINT : 'the key works but may not manage this domain; check that the domain is in the account the key belongs to']
+          : b.code === 'UNKNOWN_DOMAIN' || b.code === 'NOT_FOUND' || st === 404
+            ? ['notfound', "check `domain`: it must be a domain of this key's account whose DNS GoDaddy hosts (nameservers *.domaincontrol.com)"]
+            : [st >= 500 ? 'transient' : st === 400 || st === 422 ? 'invalid' : 'provider']
+  return new EdgeError(kind, `godaddy: HTTP ${st} from ${a.host}: ${describe(b, clean)}`, { code: b.code ?? st, hint, ...(kind === 'ratelimit' ? { retryAfterSec } : {}) })
 }

@@ -1,19 +1,34 @@
-import { readInTurn, writeInTurn } from '../serial.js'
 import type { Ctx } from '../../context.js'
 import { ConfigError, EdgeError } from '../../errors.js'
-import { keyPath, optStringArray, optUrl, rejectUnknown, reqString, type Table } from '../../config/fields.js'
-import type { Change, Current, Outcome, ParseCtx, ParsedEntry, Provider, ProviderDef, RecordRef } from '../types.js'
-import { GoDaddyApi, type GdRecord, type GdRecordWrite } from './api.js'
-import { normalizeDomain, recordList, relativeName } from './names.js'
-import { accountQueue } from './queue.js'
-import { fingerprint, HEADER_SAFE } from '../credentials.js'
+import { keyPath } from '../../config/fields.js'
+import type { HttpResponse } from '../../net/http.js'
+import { HEADER_SAFE } from '../credentials.js'
+import { holdOff, jsonOf, ok, send } from '../api/call.js'
+import { API_CAPS, MAX_TTL, NOT_HEADER_SAFE, pairEntry, rel, seg, type PairSettings } from '../api/entry.js'
+import { apiProvider, beside, queued, type Meta } from '../api/provider.js'
+import { nameKey } from '../push/names.js'
+import type { ProviderDef } from '../types.js'
+import { errorBodyOf, godaddyError } from './errors.js'
 
 /**
  * GoDaddy (Domains API v1) provider: a dness `type = "godaddy"` entry (`domain`, `key`, `secret`,
- * `records` relative to the domain, `@` the apex) works unchanged. Reads and writes one name and
- * type at a time on the name-scoped path, so no other record of the domain is ever sent or
- * replaced. See README.md in this folder.
+ * `records` relative to the domain, `@` the apex) works unchanged. See README.md in this folder.
+ *
+ * It reads and writes one name and type at a time on the name-scoped path
+ * (https://developer.godaddy.com/doc/endpoint/domains), so no other record of the domain is ever
+ * sent or replaced:
+ * - `GET /v1/domains/{domain}/records/{type}/{name}` (recordGet): the records of one type at one
+ *   name, `[]` when there are none; an empty list is `absent` once a GET of the CNAME at the name
+ *   is empty too (a CNAME is a `conflict`, BC-11);
+ * - `PUT /v1/domains/{domain}/records/{type}/{name}` (recordReplaceTypeName) with exactly
+ *   `[{data, ttl}]`: the record's own TTL for an update, the configured one (else 600) for a create.
+ * It never calls `PUT /records/{type}` (replaces the type at every name: siblings are wiped), nor
+ * `PUT`/`PATCH /records` (the whole zone, or an append that duplicates). Credentials go in
+ * `Authorization: sso-key <key>:<secret>`; calls of one account go one at a time (GoDaddy allows
+ * 60 a minute per key).
  */
+
+const NAME = 'godaddy'
 
 /** The default API endpoint (dness's default too). */
 export const GODADDY_BASE_URL = 'https://api.godaddy.com'
@@ -21,131 +36,84 @@ export const GODADDY_BASE_URL = 'https://api.godaddy.com'
 /** GoDaddy's smallest TTL: a PUT with less is refused with 422 "must have a minimum value of 600". */
 export const GODADDY_MIN_TTL = 600
 
-/** A validated GoDaddy entry. */
-export interface GoDaddySettings {
-  /** The domain, lower case, no trailing dot (`example.com`). */
-  domain: string
-  key: string
-  secret: string
-  /** Full record names, lower case, no trailing dot, in the order configured, without duplicates. */
-  records: string[]
-  /** API base without a trailing slash (`https://api.godaddy.com`). */
-  baseUrl: string
-  /** `godaddy:<host>:<key fingerprint>`: the queue and state key of the account. */
-  account: string
+/** A validated GoDaddy entry; the account is `godaddy:<host>:<key fingerprint>`. */
+export type GoDaddySettings = PairSettings
+
+/** One DNS record as recordGet lists it (only the fields edge-ddns uses). */
+export interface GdRecord {
+  type: string
+  /** Relative to the domain; `@` for the apex. */
+  name: string
+  data: string
+  /** Seconds. */
+  ttl?: number
 }
 
 /** What `read` leaves in `Current.meta` for `write`: the records of the ref's type at its name. */
-export interface GoDaddyMeta {
-  records: GdRecord[]
-}
+export type GoDaddyMeta = Meta<GdRecord>
 
-const KEYS = ['domain', 'key', 'secret', 'records', 'base_url'] as const
+function driver(s: GoDaddySettings, ttl: number | undefined) {
+  /** The name-scoped path of the records of `type` at `name` (`@` the apex, BC-22; `@` and `*` stay literal). */
+  const at = (type: string, name: string): string => `/v1/domains/${encodeURIComponent(s.domain)}/records/${encodeURIComponent(type)}/${seg(name)}`
 
-
-function parse(t: Table, path: string, ctx: ParseCtx): ParsedEntry<GoDaddySettings> {
-  rejectUnknown(t, KEYS, path)
-  const key = reqString(t, 'key', path)
-  const secret = reqString(t, 'secret', path)
-  ctx.secret(key)
-  ctx.secret(secret)
-  if (!HEADER_SAFE.test(key)) throw new ConfigError(keyPath(path, 'key'), 'contains spaces or control characters, which cannot go into an HTTP header')
-  if (key.includes(':')) throw new ConfigError(keyPath(path, 'key'), 'contains ":", which cannot be told apart from the key/secret separator of the sso-key header')
-  if (!HEADER_SAFE.test(secret)) throw new ConfigError(keyPath(path, 'secret'), 'contains spaces or control characters, which cannot go into an HTTP header')
-
-  const domain = normalizeDomain(reqString(t, 'domain', path), keyPath(path, 'domain'))
-  const records = recordList(optStringArray(t, 'records', path), domain, keyPath(path, 'records'), ctx.warn, '"@"')
-  const baseUrl = optUrl(t, 'base_url', path) ?? GODADDY_BASE_URL
-  const account = `godaddy:${new URL(baseUrl).host}:${fingerprint(key)}`
-  return { settings: { domain, key, secret, records, baseUrl, account }, names: records, zone: domain, account }
-}
-
-function isMeta(m: unknown): m is GoDaddyMeta {
-  return typeof m === 'object' && m !== null && Array.isArray((m as Partial<GoDaddyMeta>).records)
-}
-
-class GoDaddyProvider implements Provider {
-  private readonly api: GoDaddyApi
-
-  constructor(
-    private readonly s: GoDaddySettings,
-    private readonly ttl: number | undefined,
-  ) {
-    this.api = new GoDaddyApi(s.baseUrl, s.key, s.secret)
-  }
-
-  /** Calls of one account go one at a time (GoDaddy allows 60 a minute per key). */
-  private queued<T>(ctx: Ctx, fn: () => Promise<T>): Promise<T> {
-    return accountQueue(ctx, this.s.account).run(fn, 0, ctx.signal)
+  /**
+   * Sends one call of the account and returns the answer when its status is 2xx.
+   * @throws EdgeError: `send`'s; for a non-2xx answer the kind `godaddyError` gives (a non-JSON
+   *   one: `ratelimit` on 429, `transient` on 5xx, else `protocol` "unexpected text/html from <host>").
+   */
+  const call = async (ctx: Ctx, method: string, path: string, body?: unknown): Promise<HttpResponse> => {
+    const res = await queued(ctx, s.account, 0, () =>
+      send(ctx, NAME, `${method} ${path}`, {
+        method,
+        url: s.baseUrl + path,
+        headers: { accept: 'application/json', authorization: `sso-key ${s.key}:${s.secret}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      }),
+    )
+    if (ok(res)) return res
+    throw godaddyError({ status: res.status, host: res.host, body: errorBodyOf(jsonOf(ctx, NAME, res)), retryAfterHeaderSec: holdOff(res, ctx.now()) }, (x) => ctx.redactor.redact(x))
   }
 
   /**
-   * One `GET …/records/{type}/{name}` per ref; an empty list is `absent`, after one more GET shows
-   * no CNAME at the name (a CNAME is a `conflict`, BC-11). A failed lookup is `failed`, never
-   * `absent` (BC-34), and after an account-wide failure the remaining refs fail with it unsent.
+   * The records of `type` at `name` (`@` = apex). Items of another type or name, which the
+   * endpoint should not return, are dropped rather than trusted.
+   * @throws EdgeError as `call`, or `protocol` when a 2xx body is not a list of records.
    */
-  async read(refs: RecordRef[], ctx: Ctx): Promise<Current[]> {
-    return readInTurn(refs, (ref) => this.readOne(ref, ctx))
+  const records = async (ctx: Ctx, type: string, name: string): Promise<GdRecord[]> => {
+    const what = `${NAME}: GET ${at(type, name)}`
+    const body = jsonOf(ctx, NAME, await call(ctx, 'GET', at(type, name)))
+    if (!Array.isArray(body)) throw new EdgeError('protocol', `${what}: answer is not a list of records`)
+    const out: GdRecord[] = []
+    body.forEach((r, i) => {
+      if (typeof r?.data !== 'string') throw new EdgeError('protocol', `${what}: record ${i} has no "data"`)
+      if (typeof r.type === 'string' && r.type.toUpperCase() !== type) return
+      if (typeof r.name === 'string' && nameKey(r.name) !== name) return
+      out.push({ type, name, data: r.data, ...(Number.isInteger(r.ttl) && r.ttl > 0 ? { ttl: r.ttl } : {}) })
+    })
+    return out
   }
 
-  private async readOne(ref: RecordRef, ctx: Ctx): Promise<Current> {
-    const rel = relativeName(ref.fqdn, this.s.domain)
-    if (rel === undefined) {
-      return { kind: 'failed', error: new EdgeError('config', `godaddy: ${ref.fqdn} is not inside domain ${this.s.domain}`, { retryable: false }) }
-    }
-    const found = await this.queued(ctx, () => this.api.records(ctx, this.s.domain, ref.type, rel))
-    if (found.length > 0) return { kind: 'present', values: found.map((r) => r.data), via: 'api', meta: { records: found } satisfies GoDaddyMeta }
-    const cname = await this.queued(ctx, () => this.api.records(ctx, this.s.domain, 'CNAME', rel))
-    if (cname.length > 0) {
-      return {
-        kind: 'failed',
-        error: new EdgeError('conflict', `godaddy: ${ref.fqdn} is a CNAME (to ${cname.map((r) => r.data).join(', ')}); an ${ref.type} record cannot exist beside it`, {
-          retryable: false,
-          hint: `remove the CNAME at GoDaddy, or take ${ref.fqdn} out of records`,
-        }),
-      }
-    }
-    return { kind: 'absent', via: 'api', meta: { records: [] } satisfies GoDaddyMeta }
-  }
+  const put = (ctx: Ctx, ref: { fqdn: string; type: string }, data: string, t: number | undefined): Promise<unknown> =>
+    call(ctx, 'PUT', at(ref.type, rel(ref.fqdn, s.domain) || '@'), [{ data, ...(t !== undefined ? { ttl: t } : {}) }])
 
-  /**
-   * `PUT …/records/{type}/{name}` with exactly `[{data, ttl}]`: the record's own TTL for an update,
-   * the configured one (else 600) for a create. Only the name-scoped path is ever written.
-   * Changes go one after the other; after an account-wide failure the rest fail unsent.
-   */
-  async write(changes: Change[], ctx: Ctx): Promise<Outcome[]> {
-    return writeInTurn(changes, (ch) => this.writeOne(ch, ctx))
-  }
-
-  private async writeOne(ch: Change, ctx: Ctx): Promise<Outcome> {
-    const { ref, value, current } = ch
-    if (current.kind === 'failed') return { ref, status: 'failed', value, error: current.error }
-    if (!isMeta(current.meta)) {
-      throw new EdgeError('internal', `godaddy: ${ref.fqdn} ${ref.type}: change carries no GoDaddy read result (this is a bug in edge-ddns, please report it)`)
-    }
-    const rel = relativeName(ref.fqdn, this.s.domain)
-    if (rel === undefined) throw new EdgeError('config', `godaddy: ${ref.fqdn} is not inside domain ${this.s.domain}`, { retryable: false })
-    const records = current.meta.records
-    let body: GdRecordWrite[]
-    if (current.kind === 'present') {
-      const rec = records[0]
-      if (!rec || records.length !== 1) {
-        throw new EdgeError('conflict', `godaddy: ${ref.fqdn} has ${records.length} ${ref.type} records; edge-ddns updates a name only when it holds one`, { retryable: false })
-      }
-      const ttl = rec.ttl ?? this.ttl
-      body = [{ data: value, ...(ttl !== undefined ? { ttl } : {}) }]
-    } else {
-      if (!ch.create) return { ref, status: 'missing', value }
-      body = [{ data: value, ttl: this.ttl ?? GODADDY_MIN_TTL }]
-    }
-    await this.queued(ctx, () => this.api.replace(ctx, this.s.domain, ref.type, rel, body))
-    return current.kind === 'present' ? { ref, status: 'updated', value, previous: current.values } : { ref, status: 'created', value }
-  }
+  return apiProvider<GdRecord>(NAME, {
+    async get(ref, ctx) {
+      const name = rel(ref.fqdn, s.domain) || '@'
+      const found = await records(ctx, ref.type, name)
+      if (found.length) return found
+      const cname = await records(ctx, 'CNAME', name)
+      if (cname.length) throw beside(NAME, ref, `is a CNAME (to ${cname.map((r) => r.data).join(', ')})`, `remove the CNAME at GoDaddy, or take ${ref.fqdn} out of records`)
+      return []
+    },
+    value: (r) => r.data,
+    update: (ref, value, [r], ctx) => put(ctx, ref, value, r?.ttl ?? ttl),
+    create: (ref, value, ctx) => put(ctx, ref, value, ttl ?? GODADDY_MIN_TTL),
+  })
 }
 
 /** The GoDaddy provider definition (registry entry `godaddy`). */
 export const godaddy: ProviderDef<GoDaddySettings> = {
-  name: 'godaddy',
+  name: NAME,
   summary: 'GoDaddy DNS through the Domains API v1 (API key + secret)',
   docs: 'https://developer.godaddy.com/doc/endpoint/domains',
   keys: [
@@ -155,9 +123,14 @@ export const godaddy: ProviderDef<GoDaddySettings> = {
     { key: 'records', required: true, doc: 'record names relative to domain: @ (apex), home, *; a full name ending in the domain works too' },
     { key: 'base_url', required: false, doc: `API base URL (default ${GODADDY_BASE_URL})` },
   ],
-  capabilities: { read: 'api', ipv6: true, dualStackOneRequest: false },
+  capabilities: API_CAPS,
   // GoDaddy documents no maximum; RFC 2181 section 8 caps a TTL at 2^31 - 1.
-  ttl: { min: GODADDY_MIN_TTL, max: 2147483647 },
-  parse,
-  create: (settings, opts) => new GoDaddyProvider(settings, opts.ttl),
+  ttl: { min: GODADDY_MIN_TTL, max: MAX_TTL },
+  parse(t, path, ctx) {
+    const s = pairEntry(t, path, ctx, godaddy, GODADDY_BASE_URL)
+    for (const k of ['key', 'secret'] as const) if (!HEADER_SAFE.test(s[k])) throw new ConfigError(keyPath(path, k), NOT_HEADER_SAFE)
+    if (s.key.includes(':')) throw new ConfigError(keyPath(path, 'key'), 'contains ":", which cannot be told apart from the key/secret separator of the sso-key header')
+    return { settings: s, names: s.records, zone: s.domain, account: s.account }
+  },
+  create: (s, o) => driver(s, o.ttl),
 }

@@ -1,8 +1,7 @@
 import { EdgeError } from '../../errors.js'
 import { call, listOf, type Api } from '../api/call.js'
-import { API_CAPS, MAX_TTL, entryOf, full, headerSecret, rel, seg, zoneEntry, zoneKeys, type ZoneSettings } from '../api/entry.js'
+import { full, MAX_TTL, rel, seg, tokenDef, type TokenSettings } from '../api/entry.js'
 import { apiProvider, type Rec } from '../api/provider.js'
-import type { ProviderDef } from '../types.js'
 
 /**
  * Hetzner DNS through the Hetzner Cloud API (https://docs.hetzner.cloud/reference/cloud#zone-rrsets;
@@ -20,9 +19,7 @@ import type { ProviderDef } from '../types.js'
 export const HETZNER_BASE = 'https://api.hetzner.cloud/v1'
 
 /** A validated entry. */
-export interface HetznerSettings extends ZoneSettings {
-  token: string
-}
+export type HetznerSettings = TokenSettings
 
 /** An action answered `error`: the service refused the change after accepting the call. */
 function checkAction(b: any): void {
@@ -58,16 +55,12 @@ function driver(s: HetznerSettings, ttl: number | undefined) {
 }
 
 /** The Hetzner provider definition (registry entry `hetzner`). */
-export const hetzner: ProviderDef<HetznerSettings> = {
+export const hetzner = tokenDef<HetznerSettings>({
   name: 'hetzner',
   summary: 'Hetzner DNS (Hetzner Cloud API, project token)',
   docs: 'https://docs.hetzner.cloud/reference/cloud#zone-rrsets',
-  keys: [{ key: 'token', required: true, secret: true, doc: 'Hetzner Cloud API token (read & write)' }, ...zoneKeys(HETZNER_BASE)],
-  capabilities: API_CAPS,
+  cred: ['token', 'Hetzner Cloud API token (read & write)'],
+  base: HETZNER_BASE,
   ttl: { min: 60, max: MAX_TTL },
-  parse(t, path, ctx) {
-    const s = { ...zoneEntry(t, path, ctx, hetzner.keys, HETZNER_BASE), token: headerSecret(t, 'token', path, ctx) }
-    return entryOf('hetzner', s, s.token)
-  },
-  create: (s, o) => driver(s, o.ttl),
-}
+  driver,
+})

@@ -1,9 +1,8 @@
 import type { Ctx } from '../../context.js'
 import { EdgeError } from '../../errors.js'
 import { call, listOf, type Api } from '../api/call.js'
-import { API_CAPS, entryOf, headerSecret, zoneEntry, zoneKeys, type ZoneSettings } from '../api/entry.js'
+import { tokenDef, type TokenSettings } from '../api/entry.js'
 import { apiProvider, once } from '../api/provider.js'
-import type { ProviderDef } from '../types.js'
 
 /**
  * IONOS DNS through the hosting DNS API v1 (https://developer.hosting.ionos.com/docs/dns), with
@@ -19,15 +18,12 @@ import type { ProviderDef } from '../types.js'
 export const IONOS_BASE = 'https://api.hosting.ionos.com/dns'
 
 /** A validated entry. */
-export interface IonosSettings extends ZoneSettings {
-  /** `<public prefix>.<secret>`. */
-  key: string
-}
+export type IonosSettings = TokenSettings
 
 function driver(s: IonosSettings, ttl: number | undefined) {
-  const api: Api = { name: 'ionos', base: s.base, auth: () => ({ 'x-api-key': s.key }), text: (b) => (Array.isArray(b) ? b : [b]).map((e) => e?.message ?? e?.code) }
+  const api: Api = { name: 'ionos', base: s.base, auth: () => ({ 'x-api-key': s.token }), text: (b) => (Array.isArray(b) ? b : [b]).map((e) => e?.message ?? e?.code) }
   const zoneId = (ctx: Ctx): Promise<string> =>
-    once(ctx, `ionos ${s.base} ${s.key} ${s.zone}`, async () => {
+    once(ctx, `ionos ${s.base} ${s.token} ${s.zone}`, async () => {
       const z = listOf(api, await call(ctx, api, { path: '/v1/zones' })).find((x: any) => x?.name?.toLowerCase() === s.zone)
       if (!z?.id) throw new EdgeError('notfound', `ionos: no zone ${s.zone} in this account`)
       return String(z.id)
@@ -53,16 +49,12 @@ function driver(s: IonosSettings, ttl: number | undefined) {
 }
 
 /** The IONOS provider definition (registry entry `ionos`). */
-export const ionos: ProviderDef<IonosSettings> = {
+export const ionos = tokenDef<IonosSettings>({
   name: 'ionos',
   summary: 'IONOS DNS (hosting DNS API, API key)',
   docs: 'https://developer.hosting.ionos.com/docs/dns',
-  keys: [{ key: 'key', required: true, secret: true, doc: 'API key: <public prefix>.<secret>' }, ...zoneKeys(IONOS_BASE)],
-  capabilities: API_CAPS,
+  cred: ['key', 'API key: <public prefix>.<secret>'],
+  base: IONOS_BASE,
   ttl: { min: 60, max: 86400 },
-  parse(t, path, ctx) {
-    const s = { ...zoneEntry(t, path, ctx, ionos.keys, IONOS_BASE), key: headerSecret(t, 'key', path, ctx) }
-    return entryOf('ionos', s, s.key)
-  },
-  create: (s, o) => driver(s, o.ttl),
-}
+  driver,
+})

@@ -1,12 +1,12 @@
-import type { Ctx } from '../../context.js'
-import { ConfigError, EdgeError, toEdgeError, type ErrorKind } from '../../errors.js'
-import { keyPath, optUrl, rejectUnknown, reqString, type Table } from '../../config/fields.js'
+import { EdgeError, type ErrorKind } from '../../errors.js'
+import { optUrl, rejectUnknown, type Table } from '../../config/fields.js'
 import { snippet } from '../../net/http.js'
-import { ok, send, statusError, stopsAccount } from '../push/http.js'
-import { normalizeDomain, parseRecords, parseResolver, relativeName, reqSecret, type ServerAddress } from '../push/names.js'
-import { checkChanges, familyOfChange, outcomeOf } from '../push/outcome.js'
-import { readBack, type ReadbackDeps } from '../push/readback.js'
-import type { Change, Current, Outcome, ParseCtx, ParsedEntry, Provider, ProviderDef, RecordRef } from '../types.js'
+import { xmlAll, xmlDecode, xmlText } from '../xml.js'
+import { ok, send, statusError } from '../push/http.js'
+import { parseZone, parseResolver, relativeName, reqSecret, RESOLVER_KEY, baseUrlKey, type ServerAddress } from '../push/names.js'
+import { familyOfChange, ipv4Only, pushProvider, pushWrite } from '../push/outcome.js'
+import type { ReadbackDeps } from '../push/readback.js'
+import type { ParseCtx, ParsedEntry, Provider, ProviderDef } from '../types.js'
 
 /**
  * Namecheap dynamic DNS (`type = "namecheap"`), dness's keys: `domain`, `ddns_password` (the
@@ -49,23 +49,6 @@ export interface NamecheapAnswer {
   ip?: string
 }
 
-function xmlText(s: string): string {
-  const cdata = /^\s*<!\[CDATA\[([\s\S]*?)\]\]>\s*$/.exec(s)
-  const raw = cdata ? (cdata[1] as string) : s
-  return raw
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&apos;/g, "'")
-    .replace(/&#(\d+);/g, (_, n: string) => String.fromCodePoint(Number(n)))
-    .replace(/&amp;/g, '&')
-    .trim()
-}
-
-function all(body: string, tag: string): string[] {
-  return [...body.matchAll(new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`, 'gi'))].map((m) => xmlText(m[1] as string))
-}
-
 /**
  * Reads an `<interface-response>`; undefined when the body is not one (or has no `ErrCount`).
  * Tolerant on purpose: the XML declaration (and its encoding) is ignored, and NUL bytes of a
@@ -76,9 +59,9 @@ export function parseNamecheapAnswer(body: string): NamecheapAnswer | undefined 
   if (!/<interface-response[\s>]/i.test(text)) return undefined
   const count = /<ErrCount>\s*(\d+)\s*<\/ErrCount>/i.exec(text)
   if (!count) return undefined
-  const errors = [...text.matchAll(/<Err(\d+)>([\s\S]*?)<\/Err\1>/gi)].sort((a, b) => Number(a[1]) - Number(b[1])).map((m) => xmlText(m[2] as string))
-  const ip = all(text, 'IP')[0]
-  return { errCount: Number(count[1]), errors, responses: all(text, 'ResponseString'), ...(ip ? { ip } : {}) }
+  const errors = [...text.matchAll(/<Err(\d+)>([\s\S]*?)<\/Err\1>/gi)].sort((a, b) => Number(a[1]) - Number(b[1])).map((m) => xmlDecode(m[2] as string))
+  const ip = xmlText(text, 'IP')
+  return { errCount: Number(count[1]), errors, responses: xmlAll(text, 'ResponseString').map(xmlDecode), ...(ip ? { ip } : {}) }
 }
 
 /** The error kind an `Err1` text means. */
@@ -98,14 +81,13 @@ export function namecheapError(a: NamecheapAnswer, host: string): EdgeError {
       : kind === 'notfound'
         ? 'create the record as an A + Dynamic DNS record at Namecheap first'
         : undefined
-  return new EdgeError(kind, `namecheap: ${host} answered ErrCount ${a.errCount}: ${text}`, { retryable: false, code: 'ErrCount', ...(hint ? { hint } : {}) })
+  return new EdgeError(kind, `namecheap: ${host} answered ErrCount ${a.errCount}: ${text}`, { code: 'ErrCount', hint })
 }
 
 function parse(t: Table, path: string, ctx: ParseCtx): ParsedEntry<NamecheapSettings> {
   rejectUnknown(t, KEYS, path)
   const password = reqSecret(t, 'ddns_password', path, (v) => ctx.secret(v), ctx.warn)
-  const domain = normalizeDomain(reqString(t, 'domain', path), keyPath(path, 'domain'))
-  const records = parseRecords(t, 'records', domain, path, ctx.warn, true)
+  const { domain, names: records } = parseZone(t, path, ctx.warn)
   const baseUrl = optUrl(t, 'base_url', path) ?? NAMECHEAP_BASE_URL
   const resolver = parseResolver(t, path)
   return {
@@ -116,62 +98,33 @@ function parse(t: Table, path: string, ctx: ParseCtx): ParsedEntry<NamecheapSett
   }
 }
 
-class NamecheapProvider implements Provider {
-  constructor(
-    private readonly s: NamecheapSettings,
-    private readonly deps: { readback?: ReadbackDeps },
-  ) {}
-
-  read(refs: RecordRef[], ctx: Ctx): Promise<Current[]> {
-    return readBack(refs, ctx, { provider: 'namecheap', ...(this.s.resolver ? { resolver: this.s.resolver } : {}) }, this.deps.readback)
-  }
-
-  /** One GET per A change, in order; after refused credentials the rest are not sent. */
-  async write(changes: Change[], ctx: Ctx): Promise<Outcome[]> {
-    const { ok: sendable, failed } = checkChanges(
-      changes,
-      (ch) => (familyOfChange(ch) === 6 ? new ConfigError('', 'namecheap: Namecheap dynamic DNS updates IPv4 (A) records only; remove "6" from ip_types') : undefined),
-      (ch) => new EdgeError('internal', `namecheap: "${ch.value}" is not an IPv4 address (this is a bug in edge-ddns, please report it)`),
-    )
-    const results = new Map<Change, Outcome>(failed)
-    let stop: EdgeError | undefined
-    for (const ch of sendable) {
-      if (stop) {
-        results.set(ch, outcomeOf(ch, { ok: false, error: new EdgeError(stop.kind, `not sent after an earlier answer for this domain: ${stop.message}`, { retryable: stop.retryable, ...(stop.hint ? { hint: stop.hint } : {}) }) }))
-        continue
-      }
-      try {
-        results.set(ch, await this.writeOne(ch, ctx))
-      } catch (e) {
-        const error = toEdgeError(e)
-        results.set(ch, outcomeOf(ch, { ok: false, error }))
-        if (stopsAccount(error)) stop = error
-      }
-    }
-    return changes.map((ch) => results.get(ch) as Outcome)
-  }
-
-  private async writeOne(ch: Change, ctx: Ctx): Promise<Outcome> {
-    const q = new URLSearchParams([
-      ['host', relativeName(ch.ref.fqdn, this.s.domain)],
-      ['domain', this.s.domain],
-      ['password', this.s.password],
-      ['ip', ch.value],
-    ])
-    const res = await send(ctx, 'namecheap', { url: `${this.s.baseUrl}/update?${q.toString()}` })
-    if (!ok(res)) throw statusError('namecheap', res, ctx.now())
-    const a = parseNamecheapAnswer(res.body)
-    if (!a) {
-      throw new EdgeError('protocol', `namecheap: ${res.host} answered ${res.contentType || 'a body'} that is no <interface-response>: ${snippet(res.body)}`, { retryable: true })
-    }
-    if (a.errCount !== 0) throw namecheapError(a, res.host)
-    return outcomeOf(ch, { ok: true, changed: true, ...(a.ip ? { recorded: [a.ip] } : {}) })
-  }
-}
-
-/** Builds the provider for one entry; does no I/O. */
+/** Builds the provider for one entry; does no I/O. One GET per A change, in order; after refused credentials the rest are not sent. */
 export function createNamecheapProvider(s: NamecheapSettings, deps: { readback?: ReadbackDeps } = {}): Provider {
-  return new NamecheapProvider(s, deps)
+  return pushProvider('namecheap', s.resolver, deps, (changes, ctx) =>
+    pushWrite(
+      'namecheap',
+      changes,
+      'domain',
+      (ch) => (familyOfChange(ch) === 6 ? ipv4Only('namecheap: Namecheap dynamic DNS updates IPv4 (A) records') : undefined),
+      (ok) => ok.map((ch) => ({ changes: [ch] })),
+      async ({ changes: [ch] }) => {
+        const q = new URLSearchParams([
+          ['host', relativeName(ch!.ref.fqdn, s.domain)],
+          ['domain', s.domain],
+          ['password', s.password],
+          ['ip', ch!.value],
+        ])
+        const res = await send(ctx, 'namecheap', { url: `${s.baseUrl}/update?${q.toString()}` })
+        if (!ok(res)) throw statusError('namecheap', res, ctx.now())
+        const a = parseNamecheapAnswer(res.body)
+        if (!a) {
+          throw new EdgeError('protocol', `namecheap: ${res.host} answered ${res.contentType || 'a body'} that is no <interface-response>: ${snippet(res.body)}`, { retryable: true })
+        }
+        if (a.errCount !== 0) throw namecheapError(a, res.host)
+        return { ok: true, changed: true, ...(a.ip ? { recorded: [a.ip] } : {}) }
+      },
+    ),
+  )
 }
 
 /** The Namecheap provider definition (registry entry `namecheap`). */
@@ -183,8 +136,8 @@ export const namecheap: ProviderDef<NamecheapSettings> = {
     { key: 'domain', required: true, doc: 'the domain ("example.com")' },
     { key: 'ddns_password', required: true, secret: true, doc: 'the Dynamic DNS password (Advanced DNS page of the domain)' },
     { key: 'records', required: true, doc: 'hosts: "@" for the domain, "*" for the wildcard, "sub" for sub.<domain>' },
-    { key: 'base_url', required: false, doc: `update server (default ${NAMECHEAP_BASE_URL}); /update is appended` },
-    { key: 'resolver', required: false, doc: 'DNS server for the read-back ("127.0.0.1:5353"); default: the zone\'s authoritative servers' },
+    baseUrlKey(NAMECHEAP_BASE_URL, '/update'),
+    RESOLVER_KEY,
   ],
   capabilities: { read: 'dns', ipv6: false, dualStackOneRequest: false },
   parse,

@@ -45,39 +45,28 @@ export const NOT_THE_API_HINT =
  * `clean` redacts provider-supplied text (a misbehaving server might echo a credential).
  */
 export function porkbunError(a: PbFailedAnswer, clean: (s: string) => string): EdgeError {
-  const text = clean(a.message.trim()) || 'no error details'
-  const message = `porkbun: HTTP ${a.status} from ${a.host}: ${text}`
+  const st = a.status
   const m = a.message.toLowerCase()
-  let kind: ErrorKind
-  let hint: string | undefined
-  let retryAfterSec: number | undefined
-  if (a.status === 429 || /rate limit|too many requests/.test(m)) {
-    kind = 'ratelimit'
-    retryAfterSec = a.retryAfterSec ?? DEFAULT_RATELIMIT_HOLD_SEC
-    hint = `Porkbun throttles bursts of API calls; waiting ${retryAfterSec} s before the next call`
-  } else if (/invalid api key|api keys? (?:is |are )?required|missing (?:secret ?)?api ?key|invalid user/.test(m) || a.status === 401) {
-    kind = 'auth'
-    hint = 'check key (the API key, pk1_…) and secret (the secret API key, sk1_…) from https://porkbun.com/account/api; the two are easily swapped'
-  } else if (/opted in to api access|api access/.test(m) || a.status === 403) {
-    kind = 'forbidden'
-    hint = `turn on API ACCESS for ${a.domain} at https://porkbun.com/account/domainsSpeedy (it is off for each domain until switched on)`
-  } else if (/invalid domain/.test(m) || a.status === 404) {
-    kind = 'notfound'
-    hint = `check domain: ${a.domain} must be a domain of this Porkbun account (the registered domain, not a subdomain)`
-  } else if (a.status >= 500) {
-    kind = 'transient'
-  } else if (/^create error/.test(m)) {
-    kind = 'invalid'
-    hint = 'Porkbun refuses a record that clashes with one at the same name, such as the ALIAS at @ and the CNAME at * it puts on parked domains (pixie.porkbun.com); delete those at porkbun.com'
-  } else if (/^edit error/.test(m)) {
-    kind = 'invalid'
-    hint = 'the record may have been changed or deleted at Porkbun since it was read; the next run reads it again'
-  } else {
-    kind = a.status >= 400 && a.status < 500 ? 'invalid' : 'provider'
-  }
-  return new EdgeError(kind, message, {
-    code: a.code ?? a.status,
-    ...(hint ? { hint } : {}),
-    ...(retryAfterSec !== undefined ? { retryAfterSec } : {}),
+  const retryAfterSec = a.retryAfterSec ?? DEFAULT_RATELIMIT_HOLD_SEC
+  const [kind, hint]: [ErrorKind, string?] =
+    st === 429 || /rate limit|too many requests/.test(m)
+      ? ['ratelimit', `Porkbun throttles bursts of API calls; waiting ${retryAfterSec} s before the next call`]
+      : /invalid api key|api keys? (?:is |are )?required|missing (?:secret ?)?api ?key|invalid user/.test(m) || st === 401
+        ? ['auth', 'check key (the API key, pk1_…) and secret (the secret API key, sk1_…) from https://porkbun.com/account/api; the two are easily swapped']
+        : /opted in to api access|api access/.test(m) || st === 403
+          ? ['forbidden', `turn on API ACCESS for ${a.domain} at https://porkbun.com/account/domainsSpeedy (it is off for each domain until switched on)`]
+          : /invalid domain/.test(m) || st === 404
+            ? ['notfound', `check domain: ${a.domain} must be a domain of this Porkbun account (the registered domain, not a subdomain)`]
+            : st >= 500
+              ? ['transient']
+              : /^create error/.test(m)
+                ? ['invalid', 'Porkbun refuses a record that clashes with one at the same name, such as the ALIAS at @ and the CNAME at * it puts on parked domains (pixie.porkbun.com); delete those at porkbun.com']
+                : /^edit error/.test(m)
+                  ? ['invalid', 'the record may have been changed or deleted at Porkbun since it was read; the next run reads it again']
+                  : [st >= 400 && st < 500 ? 'invalid' : 'provider']
+  return new EdgeError(kind, `porkbun: HTTP ${st} from ${a.host}: ${clean(a.message.trim()) || 'no error details'}`, {
+    code: a.code ?? st,
+    hint,
+    ...(kind === 'ratelimit' ? { retryAfterSec } : {}),
   })
 }

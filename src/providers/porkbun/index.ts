@@ -1,18 +1,33 @@
 import type { Ctx } from '../../context.js'
 import { EdgeError } from '../../errors.js'
-import { keyPath, optStringArray, optUrl, rejectUnknown, reqString, type Table } from '../../config/fields.js'
-import type { Change, Current, Outcome, ParseCtx, ParsedEntry, Provider, ProviderDef, RecordRef } from '../types.js'
-import { readInTurn, writeInTurn } from '../serial.js'
-import { fingerprint } from '../credentials.js'
-import { normalizeDomain, recordList, relativeName } from '../godaddy/names.js'
-import { accountQueue } from '../godaddy/queue.js'
-import { PorkbunApi, type PbRecord, type PbRecordWrite } from './api.js'
+import { holdOff, jsonOf, ok, send } from '../api/call.js'
+import { API_CAPS, MAX_TTL, pairEntry, rel, type PairSettings } from '../api/entry.js'
+import { apiProvider, beside, queued, type Meta } from '../api/provider.js'
+import { nameKey } from '../push/names.js'
+import type { ProviderDef } from '../types.js'
+import { NOT_THE_API_HINT, porkbunError } from './errors.js'
 
 /**
  * Porkbun (API v3) provider: a dness `type = "porkbun"` entry (`domain`, `key`, `secret`,
- * `records` with `@` or `""` for the apex) works unchanged. Reads one name and type at a time,
- * edits the one record it read by id, sending back its TTL, priority and notes. See README.md.
+ * `records` with `@` or `""` for the apex) works unchanged. See README.md in this folder.
+ *
+ * Three calls (https://porkbun.com/api/json/v3/documentation), each a POST of a JSON object that
+ * carries the credentials as `apikey` and `secretapikey`:
+ * - "DNS Retrieve Records by Domain, Subdomain and Type":
+ *   `/dns/retrieveByNameType/{domain}/{type}[/{subdomain}]` → `{status, records: [...]}`, one name
+ *   and type at a time; the apex is the path without a subdomain segment, never `@` (BC-22). An
+ *   empty answer is `absent` once CNAME and ALIAS lookups at the name are empty too; either one is
+ *   a `conflict` (Porkbun parks new domains with ALIAS @ and CNAME * → pixie.porkbun.com);
+ * - "DNS Edit Record by Domain and ID": `/dns/edit/{domain}/{id}` with `name`, `type`, `content`,
+ *   `ttl`, `prio`, `notes`: a full replacement of that one record, so every field read is sent
+ *   back and only the content changes;
+ * - "DNS Create Record": `/dns/create/{domain}` with `name`, `type`, `content`, `ttl` (configured
+ *   or 600).
+ * Porkbun gives `ttl`, `prio` and `id` as strings ("600"); edge-ddns reads numbers too. Calls of
+ * one account go one at a time, `minGapMs` apart (BC-06).
  */
+
+const NAME = 'porkbun'
 
 /** The API endpoint since 2024-12-01 (BC-25); the old `porkbun.com` host answers 403 HTML. */
 export const PORKBUN_BASE_URL = 'https://api.porkbun.com/api/json/v3'
@@ -26,150 +41,134 @@ export const PORKBUN_MIN_TTL = 600
  */
 export const PORKBUN_MIN_GAP_MS = 250
 
-/** A validated Porkbun entry. */
-export interface PorkbunSettings {
-  /** The domain, lower case, no trailing dot (`example.com`). */
-  domain: string
-  /** The API key (`apikey`). */
-  key: string
-  /** The secret API key (`secretapikey`). */
-  secret: string
-  /** Full record names, lower case, no trailing dot, in the order configured, without duplicates. */
-  records: string[]
-  /** API base without a trailing slash (`https://api.porkbun.com/api/json/v3`). */
-  baseUrl: string
-  /** `porkbun:<host>:<key fingerprint>`: the queue and state key of the account. */
-  account: string
+/** A validated Porkbun entry; the account is `porkbun:<host>:<key fingerprint>`. */
+export interface PorkbunSettings extends PairSettings {
   /** Milliseconds between two calls of the account; PORKBUN_MIN_GAP_MS (tests may lower it). */
   minGapMs: number
 }
 
+/** One DNS record as a retrieve call lists it (only the fields edge-ddns uses or keeps). */
+export interface PbRecord {
+  id: string
+  /** Full name (`home.example.com`, `example.com` for the apex). */
+  name: string
+  type: string
+  content: string
+  /** Seconds, as Porkbun writes it (a string of digits), when the listing had one. */
+  ttl?: string
+  prio?: string
+  /** Absent when Porkbun gave `null`. */
+  notes?: string
+}
+
 /** What `read` leaves in `Current.meta` for `write`: the records of the ref's type at its name. */
-export interface PorkbunMeta {
-  records: PbRecord[]
+export type PorkbunMeta = Meta<PbRecord>
+
+function digits(v: unknown): string | undefined {
+  if (Number.isInteger(v) && (v as number) >= 0) return String(v)
+  if (typeof v === 'string' && /^\d+$/.test(v.trim())) return v.trim()
+  return undefined
 }
 
-const KEYS = ['domain', 'key', 'secret', 'records', 'base_url'] as const
-
-/** Record types Porkbun allows at a name that then cannot hold an A/AAAA record. */
-const BLOCKING_TYPES = ['CNAME', 'ALIAS'] as const
-
-function parse(t: Table, path: string, ctx: ParseCtx): ParsedEntry<PorkbunSettings> {
-  rejectUnknown(t, KEYS, path)
-  const key = reqString(t, 'key', path)
-  const secret = reqString(t, 'secret', path)
-  ctx.secret(key)
-  ctx.secret(secret)
-  const domain = normalizeDomain(reqString(t, 'domain', path), keyPath(path, 'domain'))
-  const records = recordList(optStringArray(t, 'records', path), domain, keyPath(path, 'records'), ctx.warn, '"@" or ""')
-  const baseUrl = optUrl(t, 'base_url', path) ?? PORKBUN_BASE_URL
-  const account = `porkbun:${new URL(baseUrl).host}:${fingerprint(key)}`
-  return { settings: { domain, key, secret, records, baseUrl, account, minGapMs: PORKBUN_MIN_GAP_MS }, names: records, zone: domain, account }
-}
-
-function isMeta(m: unknown): m is PorkbunMeta {
-  return typeof m === 'object' && m !== null && Array.isArray((m as Partial<PorkbunMeta>).records)
-}
-
-class PorkbunProvider implements Provider {
-  private readonly api: PorkbunApi
-
-  constructor(
-    private readonly s: PorkbunSettings,
-    private readonly ttl: number | undefined,
-  ) {
-    this.api = new PorkbunApi(s.baseUrl, s.key, s.secret)
-  }
-
-  /** Calls of one account go one at a time, `minGapMs` apart (BC-06). */
-  private queued<T>(ctx: Ctx, fn: () => Promise<T>): Promise<T> {
-    return accountQueue(ctx, this.s.account).run(fn, this.s.minGapMs, ctx.signal)
+function driver(s: PorkbunSettings, ttl: number | undefined) {
+  /**
+   * Sends one call of the account and returns the answer's object when `status` is SUCCESS.
+   * @throws EdgeError: `send`'s; a non-JSON answer is `ratelimit` (429), `transient` (5xx: the
+   *   proxy's 502/503 under load, BC-06) or `protocol` "unexpected text/html from <host>" with a
+   *   base_url hint (BC-25); a JSON failure is the kind `porkbunError` gives.
+   */
+  const call = async (ctx: Ctx, path: string, fields: object = {}): Promise<Record<string, any>> => {
+    const res = await queued(ctx, s.account, s.minGapMs, () =>
+      send(ctx, NAME, `POST ${path}`, {
+        method: 'POST',
+        url: s.baseUrl + path,
+        headers: { accept: 'application/json', 'content-type': 'application/json' },
+        body: JSON.stringify({ apikey: s.key, secretapikey: s.secret, ...fields }),
+      }),
+    )
+    const body = jsonOf(ctx, NAME, res, { transient: 'Porkbun answers 502/503 from its proxy when calls come too fast; the next run tries again', protocol: NOT_THE_API_HINT })
+    const env: Record<string, any> | undefined = typeof body === 'object' && body !== null && !Array.isArray(body) ? body : undefined
+    const status = typeof env?.status === 'string' ? env.status.toUpperCase() : undefined
+    if (ok(res) && status === 'SUCCESS') return env!
+    if (ok(res) && status === undefined) {
+      throw new EdgeError('protocol', `${NAME}: HTTP ${res.status} from ${res.host}: answer has no "status"`, { hint: NOT_THE_API_HINT })
+    }
+    throw porkbunError(
+      {
+        status: res.status,
+        host: res.host,
+        message: typeof env?.message === 'string' ? env.message : '',
+        ...(typeof env?.code === 'string' ? { code: env.code } : {}),
+        retryAfterSec: holdOff(res, ctx.now()),
+        domain: s.domain,
+      },
+      (x) => ctx.redactor.redact(x),
+    )
   }
 
   /**
-   * One `retrieveByNameType` per ref (the apex without a subdomain segment, BC-22). An empty answer
-   * is `absent` once CNAME and ALIAS lookups at the name are empty too; either one is a `conflict`
-   * (Porkbun parks new domains with ALIAS @ and CNAME * → pixie.porkbun.com). A failed lookup is
-   * `failed`, never `absent` (BC-34); after an account-wide failure the rest fail with it unsent.
+   * The records of `type` at `name` (`''` = apex). Records of another type or name in the answer
+   * are dropped: only the asked type at the asked name counts (BC-11).
+   * @throws EdgeError as `call`, or `protocol` when `records` is missing or an item lacks id or content.
    */
-  async read(refs: RecordRef[], ctx: Ctx): Promise<Current[]> {
-    return readInTurn(refs, (ref) => this.readOne(ref, ctx))
+  const byNameType = async (ctx: Ctx, type: string, name: string): Promise<PbRecord[]> => {
+    const path = `/dns/retrieveByNameType/${encodeURIComponent(s.domain)}/${encodeURIComponent(type)}${name && `/${encodeURIComponent(name)}`}`
+    const env = await call(ctx, path)
+    if (!Array.isArray(env.records)) throw new EdgeError('protocol', `${NAME}: POST ${path}: answer has no "records" list`)
+    const fqdn = name ? `${name}.${s.domain}` : s.domain
+    const out: PbRecord[] = []
+    env.records.forEach((r: any, i: number) => {
+      const id = digits(r?.id) ?? (typeof r?.id === 'string' && r.id.trim() !== '' ? r.id.trim() : undefined)
+      if (id === undefined || typeof r.content !== 'string' || typeof r.type !== 'string' || typeof r.name !== 'string') {
+        throw new EdgeError('protocol', `${NAME}: POST ${path}: record ${i} lacks id, name, type or content`)
+      }
+      if (r.type.toUpperCase() !== type || nameKey(r.name) !== fqdn) return
+      const [ttl, prio] = [digits(r.ttl), digits(r.prio)]
+      out.push({ id, name: fqdn, type, content: r.content, ...(ttl ? { ttl } : {}), ...(prio ? { prio } : {}), ...(typeof r.notes === 'string' ? { notes: r.notes } : {}) })
+    })
+    return out
   }
 
-  private async readOne(ref: RecordRef, ctx: Ctx): Promise<Current> {
-    const { domain } = this.s
-    const rel = relativeName(ref.fqdn, domain)
-    if (rel === undefined) {
-      return { kind: 'failed', error: new EdgeError('config', `porkbun: ${ref.fqdn} is not inside domain ${domain}`, { retryable: false }) }
-    }
-    const found = await this.queued(ctx, () => this.api.byNameType(ctx, domain, ref.type, rel))
-    if (found.length > 0) return { kind: 'present', values: found.map((r) => r.content), via: 'api', meta: { records: found } satisfies PorkbunMeta }
-    for (const type of BLOCKING_TYPES) {
-      const blocking = await this.queued(ctx, () => this.api.byNameType(ctx, domain, type, rel))
-      if (blocking.length > 0) {
-        const parked = blocking.some((r) => /(^|\.)porkbun\.com\.?$/i.test(r.content.trim()))
-        return {
-          kind: 'failed',
-          error: new EdgeError('conflict', `porkbun: ${ref.fqdn} has ${type === 'ALIAS' ? 'an' : 'a'} ${type} record (to ${blocking.map((r) => r.content).join(', ')}); an ${ref.type} record cannot exist beside it`, {
-            retryable: false,
-            hint: parked
+  return apiProvider<PbRecord>(NAME, {
+    async get(ref, ctx) {
+      const name = rel(ref.fqdn, s.domain)
+      const found = await byNameType(ctx, ref.type, name)
+      if (found.length) return found
+      for (const type of ['CNAME', 'ALIAS']) {
+        const there = await byNameType(ctx, type, name)
+        if (there.length) {
+          throw beside(
+            NAME,
+            ref,
+            `has ${type === 'ALIAS' ? 'an' : 'a'} ${type} record (to ${there.map((r) => r.content).join(', ')})`,
+            there.some((r) => /(^|\.)porkbun\.com\.?$/i.test(r.content.trim()))
               ? `that is the record Porkbun puts on parked domains; delete the ${type} of ${ref.fqdn} at porkbun.com to publish an address there`
               : `remove the ${type} at Porkbun, or take ${ref.fqdn} out of records`,
-          }),
+          )
         }
       }
-    }
-    return { kind: 'absent', via: 'api', meta: { records: [] } satisfies PorkbunMeta }
-  }
-
-  /**
-   * Updates by id (`/dns/edit/{domain}/{id}`) with the record's own name, type, TTL, priority and
-   * notes and the new content; creates (`/dns/create/{domain}`, TTL configured or 600) only when
-   * the change says so. Changes go one after the other; after an account-wide failure the rest
-   * fail unsent.
-   */
-  async write(changes: Change[], ctx: Ctx): Promise<Outcome[]> {
-    return writeInTurn(changes, (ch) => this.writeOne(ch, ctx))
-  }
-
-  private async writeOne(ch: Change, ctx: Ctx): Promise<Outcome> {
-    const { ref, value, current } = ch
-    const { domain } = this.s
-    if (current.kind === 'failed') return { ref, status: 'failed', value, error: current.error }
-    if (!isMeta(current.meta)) {
-      throw new EdgeError('internal', `porkbun: ${ref.fqdn} ${ref.type}: change carries no Porkbun read result (this is a bug in edge-ddns, please report it)`)
-    }
-    const rel = relativeName(ref.fqdn, domain)
-    if (rel === undefined) throw new EdgeError('config', `porkbun: ${ref.fqdn} is not inside domain ${domain}`, { retryable: false })
-    if (current.kind === 'present') {
-      const records = current.meta.records
-      const rec = records[0]
-      if (!rec || records.length !== 1) {
-        throw new EdgeError('conflict', `porkbun: ${ref.fqdn} has ${records.length} ${ref.type} records; edge-ddns updates a name only when it holds one`, { retryable: false })
-      }
-      // The edit replaces the whole record: what is not sent goes back to Porkbun's defaults
-      // (TTL 600, no notes), so everything read is sent back unchanged but the content.
-      const edit: PbRecordWrite = {
-        name: rel,
+      return []
+    },
+    value: (r) => r.content,
+    // The edit replaces the whole record: what is not sent goes back to Porkbun's defaults (TTL
+    // 600, no notes), so everything read is sent back unchanged but the content.
+    update: (ref, value, [r], ctx) =>
+      call(ctx, `/dns/edit/${encodeURIComponent(s.domain)}/${encodeURIComponent(r!.id)}`, {
+        name: rel(ref.fqdn, s.domain),
         type: ref.type,
         content: value,
-        ...(rec.ttl !== undefined ? { ttl: rec.ttl } : this.ttl !== undefined ? { ttl: String(this.ttl) } : {}),
-        ...(rec.prio !== undefined ? { prio: rec.prio } : {}),
-        notes: rec.notes ?? '',
-      }
-      await this.queued(ctx, () => this.api.edit(ctx, domain, rec.id, edit))
-      return { ref, status: 'updated', value, previous: current.values }
-    }
-    if (!ch.create) return { ref, status: 'missing', value }
-    const create: PbRecordWrite = { name: rel, type: ref.type, content: value, ttl: String(this.ttl ?? PORKBUN_MIN_TTL) }
-    await this.queued(ctx, () => this.api.create(ctx, domain, create))
-    return { ref, status: 'created', value }
-  }
+        ttl: r!.ttl ?? (ttl === undefined ? undefined : String(ttl)),
+        prio: r!.prio,
+        notes: r!.notes ?? '',
+      }),
+    create: (ref, value, ctx) =>
+      call(ctx, `/dns/create/${encodeURIComponent(s.domain)}`, { name: rel(ref.fqdn, s.domain), type: ref.type, content: value, ttl: String(ttl ?? PORKBUN_MIN_TTL) }),
+  })
 }
 
 /** The Porkbun provider definition (registry entry `porkbun`). */
 export const porkbun: ProviderDef<PorkbunSettings> = {
-  name: 'porkbun',
+  name: NAME,
   summary: 'Porkbun DNS through the JSON API v3 (API key + secret API key)',
   docs: 'https://porkbun.com/api/json/v3/documentation',
   keys: [
@@ -179,9 +178,12 @@ export const porkbun: ProviderDef<PorkbunSettings> = {
     { key: 'records', required: true, doc: 'record names relative to domain: @ or "" (apex), home, *; a full name ending in the domain works too' },
     { key: 'base_url', required: false, doc: `API base URL (default ${PORKBUN_BASE_URL})` },
   ],
-  capabilities: { read: 'api', ipv6: true, dualStackOneRequest: false },
+  capabilities: API_CAPS,
   // Porkbun documents the minimum (600) only; RFC 2181 section 8 caps a TTL at 2^31 - 1.
-  ttl: { min: PORKBUN_MIN_TTL, max: 2147483647 },
-  parse,
-  create: (settings, opts) => new PorkbunProvider(settings, opts.ttl),
+  ttl: { min: PORKBUN_MIN_TTL, max: MAX_TTL },
+  parse(t, path, ctx) {
+    const s = { ...pairEntry(t, path, ctx, porkbun, PORKBUN_BASE_URL), minGapMs: PORKBUN_MIN_GAP_MS }
+    return { settings: s, names: s.records, zone: s.domain, account: s.account }
+  },
+  create: (s, o) => driver(s, o.ttl),
 }

@@ -1,9 +1,9 @@
 import type { Ctx } from '../../context.js'
 import { optString } from '../../config/fields.js'
 import { call, listOf, type Api } from '../api/call.js'
-import { API_CAPS, MAX_TTL, entryOf, headerSecret, zoneEntry, zoneKeys, type ZoneSettings } from '../api/entry.js'
+import { MAX_TTL, tokenDef, type TokenSettings } from '../api/entry.js'
 import { apiProvider } from '../api/provider.js'
-import type { RecordRef, ProviderDef } from '../types.js'
+import type { RecordRef } from '../types.js'
 
 /**
  * A PowerDNS Authoritative server through its HTTP API
@@ -19,14 +19,13 @@ import type { RecordRef, ProviderDef } from '../types.js'
  */
 
 /** A validated entry. */
-export interface PowerdnsSettings extends ZoneSettings {
-  key: string
+export interface PowerdnsSettings extends TokenSettings {
   /** The `server_id` of the API path; `localhost` on a stock server. */
   server: string
 }
 
 function driver(s: PowerdnsSettings, ttl: number | undefined) {
-  const api: Api = { name: 'powerdns', base: s.base, auth: () => ({ 'x-api-key': s.key }), text: (b) => [b?.error, b?.errors] }
+  const api: Api = { name: 'powerdns', base: s.base, auth: () => ({ 'x-api-key': s.token }), text: (b) => [b?.error, b?.errors] }
   const path = `/api/v1/servers/${encodeURIComponent(s.server)}/zones/${encodeURIComponent(`${s.zone}.`)}`
   const replace = (ctx: Ctx, ref: RecordRef, value: string, t: number, disabled = false): Promise<unknown> =>
     call(ctx, api, { method: 'PATCH', path, json: { rrsets: [{ name: `${ref.fqdn}.`, type: ref.type, ttl: t, changetype: 'REPLACE', records: [{ content: value, disabled }] }] } })
@@ -41,21 +40,13 @@ function driver(s: PowerdnsSettings, ttl: number | undefined) {
 }
 
 /** The PowerDNS provider definition (registry entry `powerdns`). */
-export const powerdns: ProviderDef<PowerdnsSettings> = {
+export const powerdns = tokenDef<PowerdnsSettings>({
   name: 'powerdns',
   summary: 'PowerDNS Authoritative server (HTTP API, X-API-Key)',
   docs: 'https://doc.powerdns.com/authoritative/http-api/',
-  keys: [
-    { key: 'api_key', required: true, secret: true, doc: 'the api-key of the server' },
-    { key: 'server_id', required: false, doc: 'server id in the API path (default localhost)' },
-    ...zoneKeys(),
-  ],
-  capabilities: API_CAPS,
+  cred: ['api_key', 'the api-key of the server'],
+  more: [{ key: 'server_id', required: false, doc: 'server id in the API path (default localhost)' }],
+  extra: (t, path) => ({ server: optString(t, 'server_id', path) ?? 'localhost' }),
   ttl: { min: 1, max: MAX_TTL },
-  parse(t, path, ctx) {
-    const z = zoneEntry(t, path, ctx, powerdns.keys)
-    const s = { ...z, key: headerSecret(t, 'api_key', path, ctx), server: optString(t, 'server_id', path) ?? 'localhost' }
-    return entryOf('powerdns', s, s.key)
-  },
-  create: (s, o) => driver(s, o.ttl),
-}
+  driver,
+})

@@ -1,5 +1,5 @@
 import type { Ctx } from '../../context.js'
-import { EdgeError, toEdgeError } from '../../errors.js'
+import { EdgeError, toEdgeError, type ErrorKind } from '../../errors.js'
 import { snippet, type HttpRequest, type HttpResponse } from '../../net/http.js'
 import { VERSION } from '../../version.js'
 import { parseRetryAfter } from '../../net/http.js'
@@ -61,32 +61,22 @@ export async function send(ctx: Ctx, provider: string, req: HttpRequest): Promis
  * The message names the provider, the status, the host and the first line of the body.
  */
 export function statusError(provider: string, res: HttpResponse, nowMs: number, hint?: string): EdgeError {
+  const st = res.status
   const body = snippet(res.body)
-  const what = `${provider}: HTTP ${res.status} from ${res.host}${body ? `: ${body}` : ''}`
-  const opts = { code: res.status, ...(hint ? { hint } : {}) }
-  switch (res.status) {
-    case 401:
-      return new EdgeError('auth', what, { ...opts, retryable: false })
-    case 403:
-      return new EdgeError('forbidden', what, { ...opts, retryable: false })
-    case 404:
-      return new EdgeError('notfound', what, { ...opts, retryable: false })
-    case 400:
-    case 422:
-      return new EdgeError('invalid', what, { ...opts, retryable: false })
-    case 429: {
-      const retryAfterSec = parseRetryAfter(res.headers['retry-after'], nowMs) ?? DEFAULT_RATELIMIT_HOLD_SEC
-      return new EdgeError('ratelimit', `${what} (retry after ${retryAfterSec} s)`, { ...opts, retryAfterSec })
-    }
-    default: {
-      if (res.status >= 500) return new EdgeError('transient', what, opts)
-      // Redirects are not followed (src/net/http.ts): a service that moved says where to.
-      const loc = res.status >= 300 && res.status < 400 ? res.headers.location : undefined
-      const moved = typeof loc === 'string' && loc ? ` (moved to ${loc}; set base_url or server)` : ''
-      return new EdgeError('protocol', `${what}${moved}`, { ...opts, retryable: false })
-    }
+  let what = `${provider}: HTTP ${st} from ${res.host}${body ? `: ${body}` : ''}`
+  const kind: ErrorKind = KINDS[st] ?? (st >= 500 ? 'transient' : 'protocol')
+  let retryAfterSec: number | undefined
+  if (kind === 'ratelimit') {
+    retryAfterSec = parseRetryAfter(res.headers['retry-after'], nowMs) ?? DEFAULT_RATELIMIT_HOLD_SEC
+    what += ` (retry after ${retryAfterSec} s)`
   }
+  // Redirects are not followed (src/net/http.ts): a service that moved says where to.
+  const loc = st >= 300 && st < 400 ? res.headers.location : undefined
+  if (typeof loc === 'string' && loc) what += ` (moved to ${loc}; set base_url or server)`
+  return new EdgeError(kind, what, { code: st, hint, retryAfterSec })
 }
+
+const KINDS: Record<number, ErrorKind> = { 400: 'invalid', 401: 'auth', 403: 'forbidden', 404: 'notfound', 422: 'invalid', 429: 'ratelimit' }
 
 /** True for a 2xx status. */
 export function ok(res: HttpResponse): boolean {

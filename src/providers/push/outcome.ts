@@ -1,6 +1,9 @@
 import { isIP } from 'node:net'
-import { EdgeError } from '../../errors.js'
-import type { Change, Family, Outcome } from '../types.js'
+import { ConfigError, EdgeError, toEdgeError } from '../../errors.js'
+import type { ServerAddress } from '../../dns/names.js'
+import type { Change, Family, Outcome, Provider } from '../types.js'
+import { stopsAccount } from './http.js'
+import { readBack, type ReadbackDeps } from './readback.js'
 import { canonicalAddress } from '../../net/address.js'
 
 /**
@@ -32,9 +35,10 @@ const RECORDED_OTHER_RETRY_SEC = 1800
 
 /**
  * What the service said for one change. `recorded`: the addresses its answer says it now holds
- * (`good 198.51.100.7`, Namecheap's `<IP>`), of any family; absent when it echoes none.
+ * (`good 198.51.100.7`, Namecheap's `<IP>`), of any family; absent when it echoes none. `stop`:
+ * the failure is about the account, so the entry's other requests are not sent (`pushWrite`).
  */
-export type PushResult = { ok: true; changed: boolean; warnings?: string[]; recorded?: string[] } | { ok: false; error: EdgeError }
+export type PushResult = { ok: true; changed: boolean; warnings?: string[]; recorded?: string[] } | { ok: false; error: EdgeError; stop?: boolean }
 
 /**
  * The message when the addresses a service echoed for one family do not include the one sent
@@ -69,18 +73,83 @@ export function outcomeOf(ch: Change, r: PushResult): Outcome {
   return { ref: ch.ref, status, value: ch.value, ...previous, ...(warnings.length ? { warnings } : {}) }
 }
 
-/**
- * Splits changes into those that can be sent and failed outcomes for those that cannot: a change
- * whose value is not an address of its record's family (a bug upstream, never sent), or whose
- * family the provider cannot write (`reject` returns the error).
- */
-export function checkChanges(changes: Change[], reject: (ch: Change) => EdgeError | undefined, invalid: (ch: Change) => EdgeError): { ok: Change[]; failed: Map<Change, Outcome> } {
-  const ok: Change[] = []
-  const failed = new Map<Change, Outcome>()
+/** The error of a change a v4-only service cannot write: `<what> only; remove "6" from ip_types` (`what`: `noip takes IPv4`). */
+export function ipv4Only(what: string): ConfigError {
+  return new ConfigError('', `${what} only; remove "6" from ip_types`)
+}
+
+/** The changes of one name, by family. */
+export interface Pair {
+  v4?: Change
+  v6?: Change
+}
+
+/** The changes by `key` (the host name, unless given) and family, in the order first seen. */
+export function byHost(changes: Change[], key = (ch: Change): string => ch.ref.fqdn): Map<string, Pair> {
+  const m = new Map<string, Pair>()
   for (const ch of changes) {
-    const bad = familyOfAddress(ch.value) !== familyOfChange(ch) ? invalid(ch) : reject(ch)
-    if (bad) failed.set(ch, outcomeOf(ch, { ok: false, error: bad }))
+    const e = m.get(key(ch)) ?? {}
+    e[familyOfChange(ch) === 6 ? 'v6' : 'v4'] = ch
+    m.set(key(ch), e)
+  }
+  return m
+}
+
+/** The changes of a Pair, IPv4 first. */
+export const both = (e: Pair): Change[] => [e.v4, e.v6].filter((c): c is Change => c !== undefined)
+
+/** What one request answered: one result for all its changes, or one per change. */
+export type Answered = PushResult | ((ch: Change) => PushResult)
+
+/**
+ * The write loop of the push-only providers. A change whose value is not an address of its
+ * record's family (a bug upstream) or that `reject` refuses fails unsent; the others are grouped
+ * into requests by `plan` and sent one after the other by `send`. After an answer that would
+ * repeat for the account (`stopsAccount`, or a result marked `stop`: bad credentials, a block,
+ * a rate limit, a network failure) the remaining requests are not sent: their changes fail with
+ * "not sent after an earlier answer for this <what>: <that error>". Outcomes come in the order of
+ * `changes`; never throws.
+ */
+export async function pushWrite<U extends { changes: Change[] }>(
+  name: string,
+  changes: Change[],
+  what: string,
+  reject: (ch: Change) => EdgeError | undefined,
+  plan: (ok: Change[]) => U[],
+  send: (u: U) => Promise<Answered>,
+): Promise<Outcome[]> {
+  const results = new Map<Change, Outcome>()
+  const ok: Change[] = []
+  for (const ch of changes) {
+    const bad =
+      familyOfAddress(ch.value) !== familyOfChange(ch)
+        ? new EdgeError('internal', `${name}: "${ch.value}" is not an address for an ${ch.ref.type} record (this is a bug in edge-ddns, please report it)`)
+        : reject(ch)
+    if (bad) results.set(ch, outcomeOf(ch, { ok: false, error: bad }))
     else ok.push(ch)
   }
-  return { ok, failed }
+  let stop: EdgeError | undefined
+  for (const u of plan(ok)) {
+    let r: Answered
+    try {
+      if (stop) {
+        const { kind, message, retryable, code, hint, retryAfterSec } = stop
+        throw new EdgeError(kind, `not sent after an earlier answer for this ${what}: ${message}`, { retryable, code, hint, retryAfterSec })
+      }
+      r = await send(u)
+    } catch (e) {
+      r = { ok: false, error: toEdgeError(e) }
+    }
+    for (const ch of u.changes) {
+      const x = typeof r === 'function' ? r(ch) : r
+      results.set(ch, outcomeOf(ch, x))
+      if (!x.ok && (x.stop || stopsAccount(x.error))) stop ??= x.error
+    }
+  }
+  return changes.map((ch) => results.get(ch) as Outcome)
+}
+
+/** A push-only provider: the current value read back by DNS (readback.ts), `write` as given. */
+export function pushProvider(provider: string, resolver: ServerAddress | undefined, deps: { readback?: ReadbackDeps }, write: Provider['write']): Provider {
+  return { read: (refs, ctx) => readBack(refs, ctx, { provider, resolver }, deps.readback), write }
 }

@@ -170,7 +170,6 @@ export function interpret(ans: DnsAnswer, ref: RecordRef, via: string, provider:
     return {
       kind: 'failed',
       error: new EdgeError('conflict', `${provider}: ${ref.fqdn} is a CNAME (to ${canonical(String(cname.data))}); a dynamic DNS update sets A/AAAA records`, {
-        retryable: false,
         hint: `point ${provider} at the name the CNAME leads to, or remove the CNAME`,
       }),
     }

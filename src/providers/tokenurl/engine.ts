@@ -1,14 +1,14 @@
 import type { Ctx } from '../../context.js'
 import { fingerprint } from '../credentials.js'
-import { ConfigError, EdgeError, toEdgeError } from '../../errors.js'
+import { ConfigError, EdgeError } from '../../errors.js'
 import { keyPath, optUrl, rejectUnknown, reqString, type Table } from '../../config/fields.js'
 import { snippet, type HttpResponse } from '../../net/http.js'
 import { classifyLine, knownAnswer, PROVIDER_FAILURE_HOLD_SEC } from '../dyndns2/protocol.js'
-import { basicAuth, ok, send, statusError, stopsAccount, USER_AGENT } from '../push/http.js'
-import { normalizeDomain, parseHostnames, parseResolver, relativeName, reqSecret, type ServerAddress } from '../push/names.js'
-import { checkChanges, familyOfChange, outcomeOf, type PushResult } from '../push/outcome.js'
-import { readBack, type ReadbackDeps } from '../push/readback.js'
-import type { Change, Current, Family, KeyDoc, Outcome, ParseCtx, ParsedEntry, Provider, ProviderDef, RecordRef } from '../types.js'
+import { basicAuth, ok, send, statusError, USER_AGENT } from '../push/http.js'
+import { normalizeDomain, parseHostnames, parseResolver, relativeName, reqSecret, RESOLVER_KEY, type ServerAddress } from '../push/names.js'
+import { familyOfChange, ipv4Only, pushProvider, pushWrite, type PushResult } from '../push/outcome.js'
+import type { ReadbackDeps } from '../push/readback.js'
+import type { Change, Family, KeyDoc, ParseCtx, ParsedEntry, Provider, ProviderDef } from '../types.js'
 import type { AnswerRule, TokenService } from './services.js'
 
 /**
@@ -208,60 +208,20 @@ export function judge(svc: TokenService, res: HttpResponse, nowMs: number): Push
   }
 }
 
-class TokenProvider implements Provider {
-  constructor(
-    private readonly svc: TokenService,
-    private readonly s: TokenSettings,
-    private readonly deps: { readback?: ReadbackDeps },
-  ) {}
-
-  read(refs: RecordRef[], ctx: Ctx): Promise<Current[]> {
-    return readBack(refs, ctx, { provider: this.svc.name, ...(this.s.resolver ? { resolver: this.s.resolver } : {}) }, this.deps.readback)
+/** One unit per host (`both`), or per host and family. */
+function plan(svc: TokenService, changes: Change[]): Unit[] {
+  const together = svc.family === 'both' && !svc.url6
+  const units = new Map<string, Unit>()
+  for (const ch of changes) {
+    const f = familyOfChange(ch)
+    const k = together ? ch.ref.fqdn : `${ch.ref.fqdn} ${f}`
+    const u = units.get(k) ?? { host: ch.ref.fqdn, changes: [] }
+    if (f === 6) u.v6 = ch.value
+    else u.v4 = ch.value
+    u.changes.push(ch)
+    units.set(k, u)
   }
-
-  /** One unit per host (`both`), or per host and family. */
-  private plan(changes: Change[]): Unit[] {
-    const together = this.svc.family === 'both' && !this.svc.url6
-    const units = new Map<string, Unit>()
-    for (const ch of changes) {
-      const f = familyOfChange(ch)
-      const k = together ? ch.ref.fqdn : `${ch.ref.fqdn} ${f}`
-      const u = units.get(k) ?? { host: ch.ref.fqdn, changes: [] }
-      if (f === 6) u.v6 = ch.value
-      else u.v4 = ch.value
-      u.changes.push(ch)
-      units.set(k, u)
-    }
-    return [...units.values()]
-  }
-
-  async write(changes: Change[], ctx: Ctx): Promise<Outcome[]> {
-    const name = this.svc.name
-    const { ok: sendable, failed } = checkChanges(
-      changes,
-      (ch) => (familyOfChange(ch) === 6 && this.svc.family === 'v4' ? new ConfigError('', `${name} takes IPv4 only; remove "6" from ip_types`) : undefined),
-      (ch) => new EdgeError('internal', `${name}: "${ch.value}" is not an address for an ${ch.ref.type} record (this is a bug in edge-ddns, please report it)`),
-    )
-    const results = new Map<Change, Outcome>(failed)
-    let stop: EdgeError | undefined
-    for (const u of this.plan(sendable)) {
-      let r: PushResult
-      if (stop) {
-        r = { ok: false, error: new EdgeError(stop.kind, `not sent after an earlier answer for this account: ${stop.message}`, { retryable: stop.retryable, ...(stop.retryAfterSec !== undefined ? { retryAfterSec: stop.retryAfterSec } : {}) }) }
-      } else {
-        try {
-          const family = u.v4 !== undefined && u.v6 !== undefined ? undefined : u.v6 !== undefined ? 6 : 4
-          const req = buildRequest(this.svc, this.s, u, family, ctx)
-          r = judge(this.svc, await send(ctx, name, req), ctx.now())
-        } catch (err) {
-          r = { ok: false, error: toEdgeError(err) }
-        }
-        if (!r.ok && r.error.kind !== 'config' && stopsAccount(r.error)) stop = r.error
-      }
-      for (const ch of u.changes) results.set(ch, outcomeOf(ch, r))
-    }
-    return changes.map((ch) => results.get(ch) as Outcome)
-  }
+  return [...units.values()]
 }
 
 /**
@@ -269,7 +229,20 @@ class TokenProvider implements Provider {
  * @param deps.readback replaces the system pieces of the DNS read-back (tests)
  */
 export function createTokenProvider(svc: TokenService, s: TokenSettings, deps: { readback?: ReadbackDeps } = {}): Provider {
-  return new TokenProvider(svc, s, deps)
+  const name = svc.name
+  return pushProvider(name, s.resolver, deps, (changes, ctx) =>
+    pushWrite(
+      name,
+      changes,
+      'account',
+      (ch) => (familyOfChange(ch) === 6 && svc.family === 'v4' ? ipv4Only(`${name} takes IPv4`) : undefined),
+      (ok) => plan(svc, ok),
+      async (u) => {
+        const family = u.v4 !== undefined && u.v6 !== undefined ? undefined : u.v6 !== undefined ? 6 : 4
+        return judge(svc, await send(ctx, name, buildRequest(svc, s, u, family, ctx)), ctx.now())
+      },
+    ),
+  )
 }
 
 /** The provider definition of one service (its registry entry). */
@@ -281,7 +254,7 @@ export function tokenDef(svc: TokenService): ProviderDef<TokenSettings> {
   keys.push(
     { key: 'hostname', required: true, doc: svc.single ? 'the full host name of the record' : 'full host name, or a list of them' },
     { key: 'base_url', required: false, doc: "update server (scheme and host); default: the service's" },
-    { key: 'resolver', required: false, doc: 'DNS server for the read-back ("127.0.0.1:5353")' },
+    RESOLVER_KEY,
   )
   return {
     name: svc.name,

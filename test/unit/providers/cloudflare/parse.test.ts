@@ -2,25 +2,16 @@ import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { ConfigError } from '../../../../src/errors.js'
 import { cloudflare, type CloudflareSettings } from '../../../../src/providers/cloudflare/index.js'
+import { configErrorOf, parseCollect } from '../godaddy/support.js'
 
 const TOKEN = 'cf-FAKE-token-0123456789abcdef'
 
 function parse(keys: Record<string, unknown>) {
-  const secrets: string[] = []
-  const warnings: string[] = []
-  const r = cloudflare.parse(keys, 'domains[0]', { secret: (s) => secrets.push(s), warn: (w) => warnings.push(w) })
-  return { ...r, settings: r.settings as CloudflareSettings, secrets, warnings }
+  const r = parseCollect(cloudflare, keys)
+  return { ...r, settings: r.settings as CloudflareSettings }
 }
 
-function configError(keys: Record<string, unknown>): ConfigError {
-  try {
-    parse(keys)
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError)
-    return e as ConfigError
-  }
-  throw new Error('expected a ConfigError')
-}
+const configError = (keys: Record<string, unknown>): ConfigError => configErrorOf(() => parse(keys))
 
 describe('cloudflare.parse', () => {
   it('accepts a dness entry: token, zone, records as full names', () => {

@@ -2,7 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { Ctx } from '../../../../src/context.js'
 import type { EdgeError } from '../../../../src/errors.js'
 import { dnspod } from '../../../../src/providers/dnspod/index.js'
-import type { ZoneMeta, ZoneSettings } from '../../../../src/providers/sign/zone.js'
+import type { SignedSettings as ZoneSettings } from '../../../../src/providers/api/entry.js'
+import type { Meta, ZoneRecord } from '../../../../src/providers/api/provider.js'
+
+type ZoneMeta = Meta<ZoneRecord>
 import type { Change, Current, Provider, RecordRef } from '../../../../src/providers/types.js'
 import { reconcile } from '../../../../src/reconcile/apply.js'
 import { loadDnspodFixture, startDnspod, type DpRecord, type FakeDnspod } from '../../../helpers/dnspod-server.js'

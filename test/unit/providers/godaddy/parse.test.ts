@@ -1,27 +1,18 @@
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { ConfigError } from '../../../../src/errors.js'
+import type { ConfigError } from '../../../../src/errors.js'
 import { godaddy, type GoDaddySettings } from '../../../../src/providers/godaddy/index.js'
+import { configErrorOf, parseCollect } from './support.js'
 
 const KEY = 'gd-FAKE-key-0123456789'
 const SECRET = 'gd-FAKE-secret-abcdef'
 
 function parse(keys: Record<string, unknown>) {
-  const secrets: string[] = []
-  const warnings: string[] = []
-  const r = godaddy.parse({ key: KEY, secret: SECRET, ...keys }, 'domains[0]', { secret: (s) => secrets.push(s), warn: (w) => warnings.push(w) })
-  return { ...r, settings: r.settings as GoDaddySettings, secrets, warnings }
+  const r = parseCollect(godaddy, { key: KEY, secret: SECRET, ...keys })
+  return { ...r, settings: r.settings as GoDaddySettings }
 }
 
-function configError(keys: Record<string, unknown>): ConfigError {
-  try {
-    parse(keys)
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError)
-    return e as ConfigError
-  }
-  throw new Error('expected a ConfigError')
-}
+const configError = (keys: Record<string, unknown>): ConfigError => configErrorOf(() => parse(keys))
 
 describe('godaddy.parse', () => {
   it('accepts the dness entry unchanged: domain, key, secret, records relative with @ for the apex', () => {

@@ -1,11 +1,13 @@
+import { expect } from 'vitest'
 import type { DomainEntry } from '../../../../src/config/types.js'
+import { ConfigError } from '../../../../src/errors.js'
 import type { Ctx } from '../../../../src/context.js'
 import type { Family, ProviderDef, RecordRef } from '../../../../src/providers/types.js'
 
 /**
  * A DomainEntry built by hand the way the config stage builds one (the provider's keys go through
  * `def.parse`, which registers secrets with `ctx`'s redactor). `settings` may adjust the parsed
- * settings (tests lower Porkbun's pacing). Shared by the GoDaddy and Porkbun tests; not a test file.
+ * settings (tests lower Porkbun's pacing). Shared by the API provider tests; not a test file.
  */
 export function entryFor<S>(
   def: ProviderDef<S>,
@@ -33,4 +35,23 @@ export function entryFor<S>(
     records,
     account: parsed.account,
   }
+}
+
+/** `def.parse` of `keys` at `domains[0]`, with the secrets it registered and the warnings it gave. */
+export function parseCollect<S>(def: ProviderDef<S>, keys: Record<string, unknown>) {
+  const secrets: string[] = []
+  const warnings: string[] = []
+  const r = def.parse(keys, 'domains[0]', { secret: (s) => secrets.push(s), warn: (w) => warnings.push(w) })
+  return { ...r, secrets, warnings }
+}
+
+/** The ConfigError `fn` throws; fails the test when it throws none. */
+export function configErrorOf(fn: () => unknown): ConfigError {
+  try {
+    fn()
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError)
+    return e as ConfigError
+  }
+  throw new Error('expected a ConfigError')
 }

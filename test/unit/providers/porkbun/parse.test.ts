@@ -1,27 +1,18 @@
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { ConfigError } from '../../../../src/errors.js'
+import type { ConfigError } from '../../../../src/errors.js'
 import { porkbun, type PorkbunSettings } from '../../../../src/providers/porkbun/index.js'
+import { configErrorOf, parseCollect } from '../godaddy/support.js'
 
 const KEY = 'pk1_FAKE0123456789abcdef'
 const SECRET = 'sk1_FAKEfedcba9876543210'
 
 function parse(keys: Record<string, unknown>) {
-  const secrets: string[] = []
-  const warnings: string[] = []
-  const r = porkbun.parse({ key: KEY, secret: SECRET, ...keys }, 'domains[0]', { secret: (s) => secrets.push(s), warn: (w) => warnings.push(w) })
-  return { ...r, settings: r.settings as PorkbunSettings, secrets, warnings }
+  const r = parseCollect(porkbun, { key: KEY, secret: SECRET, ...keys })
+  return { ...r, settings: r.settings as PorkbunSettings }
 }
 
-function configError(keys: Record<string, unknown>): ConfigError {
-  try {
-    parse(keys)
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError)
-    return e as ConfigError
-  }
-  throw new Error('expected a ConfigError')
-}
+const configError = (keys: Record<string, unknown>): ConfigError => configErrorOf(() => parse(keys))
 
 describe('porkbun.parse', () => {
   it('accepts the dness entry unchanged: domain, key, secret, records with @ for the apex', () => {
