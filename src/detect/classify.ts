@@ -43,8 +43,11 @@ function r4(cidr: string, reason: string, group: SpecialRange['group']): Range4 
   return { base: v4ToInt(base!), bits: Number(bits), cidr, reason, group }
 }
 
-// Most specific first: the first match wins.
-const V4_RANGES: Range4[] = [
+// Most specific first: the first match wins. The tables are parsed at the first classification,
+// not at module load: `--version`, `check` and `plan` without detection never need them (issue 9).
+let v4Ranges: Range4[] | undefined
+const v4Table = (): Range4[] =>
+  (v4Ranges ??= [
   r4('255.255.255.255/32', 'limited broadcast (RFC 919)', 'never'),
   r4('0.0.0.0/8', '"this network" (RFC 791)', 'never'),
   r4('127.0.0.0/8', 'loopback (RFC 1122)', 'never'),
@@ -61,7 +64,7 @@ const V4_RANGES: Range4[] = [
   r4('192.88.99.0/24', 'deprecated 6to4 relay anycast (RFC 7526)', 'private'),
   r4('198.18.0.0/15', 'benchmarking (RFC 2544)', 'private'),
   r4('240.0.0.0/4', 'reserved (RFC 1112)', 'private'),
-]
+  ])
 
 interface Range6 {
   base: bigint
@@ -98,7 +101,9 @@ function r6(cidr: string, reason: string, group: SpecialRange['group']): Range6 
 }
 
 // Most specific first.
-const V6_RANGES: Range6[] = [
+let v6Ranges: Range6[] | undefined
+const v6Table = (): Range6[] =>
+  (v6Ranges ??= [
   r6('::/128', 'unspecified (RFC 4291)', 'never'),
   r6('::1/128', 'loopback (RFC 4291)', 'never'),
   r6('::ffff:0:0/96', 'IPv4-mapped (RFC 4291); publish the IPv4 address as an A record', 'never'),
@@ -113,11 +118,12 @@ const V6_RANGES: Range6[] = [
   r6('64:ff9b::/96', 'NAT64 well-known prefix (RFC 6052)', 'private'),
   r6('64:ff9b:1::/48', 'local-use NAT64 (RFC 8215)', 'private'),
   r6('100::/64', 'discard-only (RFC 6666)', 'private'),
-]
+  ])
 
 // 2001::/32 (Teredo) lies inside 2001::/23 but is globally routed; it is tunnelled, not stable, and is
 // left to the private group like the rest of the IETF block. Global unicast is 2000::/3 (RFC 4291 2.4).
-const GLOBAL_UNICAST = r6('2000::/3', 'outside global unicast 2000::/3 (RFC 4291)', 'private')
+let globalUnicast: Range6 | undefined
+const globalUnicastRange = (): Range6 => (globalUnicast ??= r6('2000::/3', 'outside global unicast 2000::/3 (RFC 4291)', 'private'))
 
 function in4(n: number, r: Range4): boolean {
   if (r.bits === 0) return true
@@ -190,13 +196,14 @@ export function normalizeIPv6(a: string): string {
 export function specialRange(address: string, family: Family): SpecialRange | null {
   if (family === 4) {
     const n = v4ToInt(address)
-    const r = V4_RANGES.find((x) => in4(n, x))
+    const r = v4Table().find((x) => in4(n, x))
     return r ? { cidr: r.cidr, reason: r.reason, group: r.group } : null
   }
   const n = v6ToBigInt(address)
-  const r = V6_RANGES.find((x) => in6(n, x))
+  const r = v6Table().find((x) => in6(n, x))
   if (r) return { cidr: r.cidr, reason: r.reason, group: r.group }
-  if (!in6(n, GLOBAL_UNICAST)) return { cidr: GLOBAL_UNICAST.cidr, reason: GLOBAL_UNICAST.reason, group: 'private' }
+  const global = globalUnicastRange()
+  if (!in6(n, global)) return { cidr: global.cidr, reason: global.reason, group: 'private' }
   return null
 }
 
