@@ -4,48 +4,87 @@ import { main } from './cli/app.js'
 // The only place that touches the real process: argv, env, stdout/stderr and the exit code.
 
 /**
- * A writer for fd 1 or 2 that writes with fs.writeSync instead of process.stdout/stderr.
- * Creating those streams loads Node's whole stream stack, a few milliseconds of every
- * `edge-ddns --version` on a router (issue 9); a synchronous write is also what those streams
- * do for files and terminals, and nothing printed is lost when the process exits right after.
- * A reader that went away (`edge-ddns check | head -0`, a closed journal pipe: EPIPE) or a
- * closed descriptor (EBADF) must not turn the run's result into a crash: what could not be
- * printed is lost, the exit code still tells. A non-blocking pipe that is full (EAGAIN) hands
- * this and every later write to the stream, which waits for the reader; other errors are thrown.
+ * Output to fd 1 or 2, written with fs.writeSync until the process turns long-running.
+ *
+ * Creating process.stdout/stderr loads Node's whole stream stack, a few milliseconds of every
+ * `edge-ddns --version` on a router (issue 9); for a command that prints and exits, a
+ * synchronous write is what those streams do for files and terminals anyway. The daemon switches
+ * to the stream (`toStream`) before it starts: a synchronous write into a full pipe (a stalled
+ * journal or `| logger`) would stop its event loop, signals and timers included, whereas the
+ * stream makes the pipe non-blocking and buffers.
+ * A reader that went away (`edge-ddns check | head -0`: EPIPE) or a closed descriptor (EBADF)
+ * must not turn the run's result into a crash: what could not be printed is lost, the exit code
+ * still tells. A non-blocking pipe that is full (EAGAIN) also hands over to the stream.
  */
-function writer(fd: 1 | 2, stream: () => NodeJS.WriteStream): (text: string) => void {
-  let fallback: NodeJS.WriteStream | undefined
-  return (text) => {
-    if (fallback) {
-      fallback.write(text)
+class Output {
+  private stream: NodeJS.WriteStream | undefined
+
+  constructor(
+    private readonly fd: 1 | 2,
+    private readonly open: () => NodeJS.WriteStream,
+  ) {}
+
+  write(text: string): void {
+    if (this.stream) {
+      this.stream.write(text)
       return
     }
     let rest = Buffer.from(text, 'utf8')
     try {
-      while (rest.length > 0) rest = rest.subarray(writeSync(fd, rest))
+      while (rest.length > 0) rest = rest.subarray(writeSync(this.fd, rest))
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code
       if (code === 'EPIPE' || code === 'EBADF') return
       if (code !== 'EAGAIN') throw e
-      fallback = stream()
-      fallback.on('error', (err: NodeJS.ErrnoException) => {
+      this.toStream().write(rest)
+    }
+  }
+
+  /** From now on, writes go through the (non-blocking, buffering) stream. */
+  toStream(): NodeJS.WriteStream {
+    if (!this.stream) {
+      this.stream = this.open()
+      this.stream.on('error', (err: NodeJS.ErrnoException) => {
         if (err.code !== 'EPIPE') throw err
       })
-      fallback.write(rest)
     }
+    return this.stream
+  }
+
+  /** The stream while it still holds bytes the reader has not taken; undefined otherwise. */
+  busy(): NodeJS.WriteStream | undefined {
+    return this.stream && this.stream.writableLength > 0 ? this.stream : undefined
   }
 }
 
-const stdout = writer(1, () => process.stdout)
-const stderr = writer(2, () => process.stderr)
+const out = new Output(1, () => process.stdout)
+let longRunning = false
+const err = new Output(2, () => process.stderr)
 const code = await main({
   argv: process.argv.slice(2),
   env: process.env,
-  stdout,
-  stderr: (l) => stderr(`${l}\n`),
+  stdout: (t) => out.write(t),
+  stderr: (l) => err.write(`${l}\n`),
   now: () => Date.now(),
   fileExists: (p) => existsSync(p),
+  longRunning: () => {
+    longRunning = true
+    out.toStream()
+    err.toStream()
+  },
 })
 process.exitCode = code
-// A socket or timer left open by a failed peer must not keep a oneshot run alive past its result.
-setTimeout(() => process.exit(code), 2000).unref()
+
+/**
+ * Ends the process once what it printed has left: a socket or timer left open by a failed peer
+ * must not keep a oneshot run alive past its result, but output still buffered for a slow reader
+ * is waited for (until `deadline`, milliseconds since the epoch). A stopped daemon does not wait
+ * for a stalled log reader: the service manager is waiting for it to stop.
+ */
+function exitAfterOutput(deadline: number): void {
+  const pending = out.busy() ?? err.busy()
+  if (!pending || longRunning || Date.now() >= deadline) process.exit(code)
+  pending.once('drain', () => exitAfterOutput(deadline))
+  setTimeout(() => process.exit(code), Math.max(0, deadline - Date.now())).unref()
+}
+setTimeout(() => exitAfterOutput(Date.now() + 60_000), 2000).unref()

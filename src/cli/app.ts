@@ -35,6 +35,12 @@ export interface Io {
   proc?: ProcessPort
   /** The daemon's clock; default `now` above with real timers. */
   clock?: Clock
+  /**
+   * Called before a long-running command (the daemon) starts: from then on printing must never
+   * block the event loop, even into a full pipe (main.ts switches from synchronous writes to the
+   * buffering streams).
+   */
+  longRunning?(): void
 }
 
 /** What every command gets once the config is loaded. */
@@ -93,6 +99,7 @@ export async function main(io: Io): Promise<number> {
   const proc = io.proc ?? processPort
   // First thing for the daemon: until a SIGUSR1 listener exists, Node opens its inspector on one.
   const early = args.command === 'daemon' ? new EarlySignals(proc) : undefined
+  if (args.command === 'daemon') io.longRunning?.()
   try {
     return await withConfig(args, io, log, redactor, proc, early)
   } catch (e) {
