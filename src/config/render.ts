@@ -29,8 +29,10 @@ import type { Redactor } from '../report/redact.js'
  * Every value that came from the environment or a helper is registered on the Redactor as a
  * secret the moment it is read, wherever it is used: written into the TOML (its TOML-escaped form
  * too, so `check` can mask it in the rendered text), passed to another helper (`{{file (credential
- * "p")}}`, `{{file PATH_VAR}}`: the inner value names a file and an error could quote it), or only
- * deciding a block (`{{#if (file "f")}}`). Messages name variables, helpers, literal paths and
+ * "p")}}`, `{{file PATH_VAR}}`: the inner value names a file and an error could quote it), or, when
+ * a helper read it, only deciding a block (`{{#if (file "f")}}`). A plain variable that only decides
+ * a block (`{{#if V6_OFF}}`) is not: it never reaches the output, and `yes` or `true` registered as
+ * secrets would be masked in every log line. Messages name variables, helpers, literal paths and
  * lines, never a value; a path or name that came from a variable or a sub-expression is not quoted.
  *
  * How: Handlebars parses the template (its own parser, so the syntax, whitespace control and
@@ -235,11 +237,15 @@ class Renderer {
   }
 
   /** A parameter: a path, a literal, or a `(file ...)` / `(credential ...)` sub-expression. */
-  private expr(node: Node, scope: Scope): unknown {
+  private expr(node: Node, scope: Scope, asArgument = false): unknown {
     switch (node.type) {
       case 'PathExpression': {
         const value = this.path(node as PathExpr, scope)
-        this.secret(value)
+        // A helper's argument from the environment (`{{file PATH_VAR}}`) is registered, as every
+        // environment value that feeds the config is. A value that only decides a block
+        // (`{{#if V6_OFF}}`) is not: it never reaches the output, and registering `yes` would
+        // mask that word in every log line. What a block prints is registered where it is printed.
+        if (asArgument) this.secret(value)
         return value
       }
       case 'SubExpression':
@@ -293,7 +299,7 @@ class Renderer {
 
   private callHelper(c: Call, scope: Scope): string {
     const name = (c.path as PathExpr).original
-    const params = c.params.map((x) => this.expr(x, scope))
+    const params = c.params.map((x) => this.expr(x, scope, true))
     const where = this.where(c.loc.start.line)
     const arg = params[0]
     // Only a literal argument is quoted in a message: one from a variable or a sub-expression is

@@ -10,9 +10,14 @@
 export class Redactor {
   private readonly secrets = new Set<string>()
 
-  /** Registers a secret; values shorter than 3 characters are ignored (they would mask ordinary text). */
+  /**
+   * Registers a secret. Values that cannot be one and would mask ordinary text are ignored: fewer
+   * than 3 characters, the TOML keywords `true`/`false`, and numbers of up to 5 digits (a `ttl`
+   * or a port from the environment: masking every `300` garbles logs and makes `check` print TOML
+   * that no longer reads back).
+   */
   add(secret: string | undefined | null): void {
-    if (!secret || secret.length < 3) return
+    if (!secret || secret.length < 3 || secret === 'true' || secret === 'false' || /^\d{1,5}$/.test(secret)) return
     this.secrets.add(secret)
     const enc = encodeURIComponent(secret)
     if (enc !== secret) this.secrets.add(enc)

@@ -279,12 +279,17 @@ describe('renderConfig: every value read from a secret source is registered, at 
     ['#with (file), value unused', `{{#with (file "${join(dir, 'flag-file')}")}}a = 1{{/with}}\n`, 'flag-from-file'],
     ['#each (credential)', '{{#each (credential "flag-cred")}}a = 2{{else}}a = 1{{/each}}\n', 'flag-from-cred'],
     ['#if includeZero=(file)', `{{#if FLAG includeZero=(file "${join(dir, 'flag-file')}")}}a = 1{{/if}}\n`, 'flag-from-file'],
-    ['#if VARIABLE', '{{#if FLAG}}a = 1{{/if}}\n', 'flag-from-env'],
     ['#with (file (credential))', '{{#with (file (credential "path-cred"))}}a = 1{{/with}}\n', secretFile],
   ])('%s: a value that only decides a block is registered', (_name, tpl, secret) => {
     const { text, redactor } = render(tpl, env)
     expect(parse(text).a).toBe(1)
     expect(redactor.redact(`x ${secret} x`)).toBe('x *** x')
+  })
+
+  it('#if VARIABLE: a value that only decides a block is not a secret (it never reaches the output)', () => {
+    const { text, redactor } = render('{{#if FLAG}}a = 1{{/if}}\ncreate = true\n', { ...env, FLAG: 'yes' })
+    expect(parse(text)).toEqual({ a: 1, create: true })
+    expect(redactor.redact('answer yes, create = true')).toBe('answer yes, create = true')
   })
 
   it('#with (file (credential)): both levels are registered', () => {

@@ -39,10 +39,10 @@ describe('redacted JSON output', () => {
   })
   it('keeps the JSON valid when a secret equals a JSON literal or number', () => {
     const r = new Redactor()
-    r.add('true')
-    r.add('120')
-    const out = r.json({ ok: true, ttl: 120, name: 'true-home' })
-    expect(JSON.parse(out)).toEqual({ ok: true, ttl: 120, name: '***-home' })
+    r.add('null')
+    r.add('123456')
+    const out = r.json({ ok: null, id: 123456, name: 'null-home' })
+    expect(JSON.parse(out)).toEqual({ ok: null, id: 123456, name: '***-home' })
   })
   it('masks a secret echoed base64-encoded', () => {
     const r = new Redactor()
