@@ -30,7 +30,9 @@ import { presetByName, type Dyndns2Preset } from './presets.js'
  */
 export function dnessDef(name: string, summary: string, keys: KeyDoc[], o: { agent?: string; alias?: boolean } = {}): ProviderDef<Dyndns2Settings> {
   const preset = presetByName(name) as Dyndns2Preset
-  const base = new URL(preset.url).origin
+  // The preset's scheme and host, without parsing a URL at start-up (three definitions are built
+  // when the registry loads; the URL parser was the biggest part of that).
+  const base = /^[a-z]+:\/\/[^/]+/.exec(preset.url)![0]
   const all = [...keys, baseUrlKey(base, '/nic/update'), ...(o.agent ? [{ key: 'user_agent', required: false, doc: o.agent }] : []), RESOLVER_KEY]
   const has = (k: string): boolean => all.some((d) => d.key === k)
   return {
