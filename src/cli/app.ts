@@ -11,7 +11,7 @@ import { BUILD_TIME_MS, VERSION } from '../version.js'
 import { parseCliArgs, USAGE, type Args } from './args.js'
 import { readEnvFile } from './envfile.js'
 import { providers } from '../providers/registry.js'
-import { providerText } from '../providers/table.js'
+import { providerDetail, providerText } from '../providers/table.js'
 import { checkCommand } from './check.js'
 import { detectCommand } from './detect.js'
 import { runCommand } from './run.js'
@@ -92,7 +92,16 @@ export async function main(io: Io): Promise<number> {
   }
   if (args.command === 'providers') {
     // From the registry alone: no config, no network.
-    io.stdout(providerText(providers))
+    if (args.provider === undefined) {
+      io.stdout(providerText(providers))
+      return EXIT.OK
+    }
+    const detail = providerDetail(providers, args.provider)
+    if (detail === undefined) {
+      log.error(`providers: unknown provider type or dyndns2 preset '${args.provider}' (edge-ddns providers lists them)`)
+      return EXIT.USAGE
+    }
+    io.stdout(detail)
     return EXIT.OK
   }
   if (args.logLevel) log.setLevel(args.logLevel)

@@ -20,6 +20,8 @@ export interface Args {
   stateDir?: string
   /** `run --force`: ignore the state for one run (every record is read; results are still recorded). */
   force: boolean
+  /** `providers TYPE`: the provider type (or dyndns2 preset) to explain. */
+  provider?: string
 }
 
 export const USAGE = `Usage: edge-ddns [command] [options]
@@ -33,7 +35,8 @@ Commands:
             SIGHUP reloads the config, SIGTERM stops
   trigger   ask the running daemon for a cycle now (through its pid file in the state directory)
   status    print the state: per record its value, last change, last verify and hold-offs
-  providers list every provider type with its keys (* = required)
+  providers list every provider type with its keys (* = required);
+            'providers TYPE' explains one type's keys and links its API documentation
 
 Options:
   -c, --config PATH      config file (else $EDGE_DDNS_CONFIG, else /etc/edge-ddns/edge-ddns.toml if present)
@@ -80,8 +83,11 @@ export function parseCliArgs(argv: string[]): Args {
     throw new UsageError((e as Error).message.split('. To specify a positional')[0] ?? 'bad arguments')
   }
   const { values, positionals } = parsed
-  if (positionals.length > 1) throw new UsageError(`one command at a time, got: ${positionals.join(' ')}`)
   const cmd = positionals[0] ?? 'run'
+  const most = cmd === 'providers' ? 2 : 1
+  if (positionals.length > most) {
+    throw new UsageError(cmd === 'providers' ? `providers takes one type at a time, got: ${positionals.slice(1).join(' ')}` : `one command at a time, got: ${positionals.join(' ')}`)
+  }
   if (!(COMMANDS as readonly string[]).includes(cmd)) {
     throw new UsageError(`unknown command '${cmd}' (commands: ${COMMANDS.join(', ')})`)
   }
@@ -102,5 +108,6 @@ export function parseCliArgs(argv: string[]): Args {
     mqttRequired: values['mqtt-required'] ?? false,
     ...(values['state-dir'] !== undefined ? { stateDir: values['state-dir'] } : {}),
     force: values.force ?? false,
+    ...(positionals[1] !== undefined ? { provider: positionals[1] } : {}),
   }
 }

@@ -88,3 +88,33 @@ export function providerText(providers: Readonly<Record<string, ProviderDef>>): 
   out.push(`${rows.length} services: ${types} provider types and ${rows.length - types} dyndns2 presets`)
   return `${out.join('\n')}\n`
 }
+
+/**
+ * `edge-ddns providers TYPE`: one provider type (or dyndns2 preset, by its name) explained: its
+ * summary, API documentation page, how it reads records back, IPv6, the TTLs it takes (seconds),
+ * and each key with what it is. Undefined when `name` is neither a type nor a preset.
+ */
+export function providerDetail(providers: Readonly<Record<string, ProviderDef>>, name: string): string | undefined {
+  const key = name.toLowerCase()
+  const def = providers[key]
+  const preset = def ? undefined : PRESETS.find((p) => p.name === key)
+  const base = def ?? (preset ? providers.dyndns2 : undefined)
+  if (!base) return undefined
+  const row = preset ? presetRows(base).find((r) => r.type === `dyndns2 preset=${preset.name}`)! : providerRows({ [key]: base })[0]!
+  const yes = (b: boolean): string => (b ? 'yes' : 'no')
+  const out = [
+    `${row.type}: ${row.summary}`,
+    `API documentation: ${row.docs}`,
+    `reads records back by: ${row.readBack}; IPv6: ${yes(row.ipv6)}; v4 and v6 in one request: ${yes(row.oneRequest)}`,
+  ]
+  if (base.ttl) out.push(`ttl: ${base.ttl.min} to ${base.ttl.max} seconds${base.ttl.auto !== undefined ? ` (${base.ttl.auto} = automatic)` : ''}`)
+  out.push('', `keys of a [[domains]] entry (* = required), besides type, ip_types, create${base.ttl ? ' and ttl' : ''}:`)
+  const docs = new Map(base.keys.map((k) => [k.key, k]))
+  const w = Math.max(...row.keys.map((k) => k.length)) + 1
+  for (const k of row.keys) {
+    const doc = k === 'preset' && preset ? `"${preset.name}"` : (docs.get(k)?.doc ?? '')
+    const mark = row.required.includes(k) ? '*' : ' '
+    out.push(`  ${`${k}${mark}`.padEnd(w)}  ${doc}${docs.get(k)?.secret ? ' (secret)' : ''}`)
+  }
+  return `${out.join('\n')}\n`
+}
