@@ -11,7 +11,9 @@ import type { CommandEnv } from './app.js'
  */
 export async function detectCommand({ config, ctx, io, args }: CommandEnv): Promise<number> {
   const families: Family[] = [4, 6]
-  const found = await detectAddresses(config.detect, families, ctx, { all: true })
+  // A family turned off (`ipv6 = []`) is shown as such, not asked and not warned about.
+  const asked = families.filter((f) => config.detect.sources[f].length > 0)
+  const found = await detectAddresses(config.detect, asked, ctx, { all: true })
   if (args.json) {
     const out = families.map((f) => {
       const chosen = chosenAttempt(found[f])

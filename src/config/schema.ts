@@ -247,7 +247,7 @@ function parseDomain(raw: unknown, index: number, opts: ValidateOptions, parseCt
   try {
     parsed = def.parse(rest, path, parseCtx)
   } catch (e) {
-    throw withCommonKeys(e)
+    throw withCommonKeys(e, def.ttl !== undefined)
   }
 
   const names: string[] = []
@@ -329,10 +329,12 @@ function checkDuplicates(entries: DomainEntry[], ctx: ValidateCtx): void {
  * A provider's "unknown key" error lists the provider's keys; the entry also takes the common ones,
  * so the list a user reads is completed here.
  */
-function withCommonKeys(e: unknown): unknown {
+function withCommonKeys(e: unknown, takesTtl: boolean): unknown {
   if (!(e instanceof ConfigError)) return e
   const m = /^unknown key \(accepted here: (.*)\)$/.exec(e.message.slice(e.path.length + 2))
   if (!m) return e
-  const all = [...new Set([...m[1]!.split(', '), ...COMMON_DOMAIN_KEYS])].sort()
+  // A provider without a TTL refuses `ttl`, so the list must not offer it.
+  const common = COMMON_DOMAIN_KEYS.filter((k) => takesTtl || k !== 'ttl')
+  const all = [...new Set([...m[1]!.split(', '), ...common])].sort()
   return new ConfigError(e.path, `unknown key (accepted here: ${all.join(', ')})`)
 }

@@ -173,7 +173,7 @@ function netError(what: string, e: Error & { code?: string }): EdgeError {
   const tls = /CERT|SSL|TLS|UNABLE_TO|SELF_SIGNED/.test(code)
   const msg = tls
     ? `${what}: TLS certificate not accepted (${code}); is the clock right?`
-    : `${what}: ${code ? `${code} ` : ''}${e.message.replace(code, '').trim()}`.trim()
+    : `${what}: ${code ? `${code} ` : ''}${e.message.replace(code, '').replace(/\s+/g, ' ').trim()}`.trim()
   return new EdgeError('transient', msg, { code: code || undefined, cause: e })
 }
 

@@ -27,25 +27,32 @@ describe('edge-ddns detect marks the source a run uses by its position, not its 
   })
 
   /** Runs `edge-ddns detect [--json]` with these names as IPv4 sources (IPv6 off). */
-  async function detect(names: string[], json = false): Promise<{ code: number; out: string }> {
+  async function detect(names: string[], json = false): Promise<{ code: number; out: string; err: string[] }> {
     const path = join(tmp.dir, 'edge-ddns.toml')
     const list = names.map((n) => `{ dns = "127.0.0.1:${dns.port}", name = "${n}", type = "A" }`).join(', ')
     writeFileSync(path, `[detect]\nipv4 = [${list}]\nipv6 = []\nallow_documentation = true\n`)
     let out = ''
+    const err: string[] = []
     const io: Io = {
       argv: ['detect', '-c', path, ...(json ? ['--json'] : [])],
       env: {},
       stdout: (t) => (out += t),
-      stderr: () => {},
+      stderr: (l) => err.push(l),
       now: () => Date.UTC(2026, 2, 1),
       fileExists: (p) => existsSync(p),
     }
     const code = await main(io)
-    return { code, out }
+    return { code, out, err }
   }
 
   const ipv4Lines = (out: string): string[] => out.split('\n').filter((l) => l.slice(2).startsWith('ipv4'))
   const label = (): string => `dns:127.0.0.1:${dns.port}`
+
+  it('a family turned off (ipv6 = []) is shown as such and not warned about', async () => {
+    const { out, err } = await detect(['a1.example'])
+    expect(out).toContain('  ipv6  (no source configured)')
+    expect(err.join('\n')).not.toMatch(/IPv6/)
+  })
 
   it('two sources with the same label and the same answer: only the first is marked', async () => {
     const { code, out } = await detect(['a1.example', 'a2.example'])

@@ -59,4 +59,16 @@ describe('unknown keys in a [[domains]] entry', () => {
     }
     expect((e as Error).message).toBe('domains[0].zonee: unknown key (accepted here: base_url, create, email, ip_types, key, records, token, ttl, type, zone)')
   })
+  it('a provider without a TTL does not offer ttl in the unknown-key list (found by the fresh-user trial)', () => {
+    const text = '[[domains]]\ntype = "dyndns2"\nserver = "127.0.0.1:8080"\nusername = "u"\npassword = "secret-pass"\nhostname = "home.example.com"\nusernme = "x"\n'
+    let msg = ''
+    try {
+      load(text)
+    } catch (x) {
+      msg = (x as Error).message
+    }
+    expect(msg).toMatch(/^domains\[0\]\.usernme: unknown key \(accepted here: /)
+    expect(msg).toContain('ip_types')
+    expect(msg).not.toMatch(/\bttl\b/)
+  })
 })
