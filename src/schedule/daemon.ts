@@ -321,7 +321,7 @@ export class Daemon {
     }
     this.config = next
     this.o.onConfig?.(next)
-    this.o.log.info(`daemon: ${reason}: config reloaded${next.file ? ` from ${next.file}` : ''} (${next.domains.length} domain entries)`)
+    this.o.log.info(`daemon: ${reason}: config reloaded${next.file ? ` from ${next.file}` : ''} (${next.domains.length} ${next.domains.length === 1 ? 'domain entry' : 'domain entries'})`)
     if (JSON.stringify(next.extra.mqtt ?? null) !== oldMqtt) {
       if (this.reporter) await this.reporter.close()
       this.reporter = null

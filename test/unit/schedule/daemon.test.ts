@@ -275,7 +275,7 @@ describe('triggers, reloads and stops (manual fake clock)', () => {
     await settle()
     expect(h.cycles.map((c) => c.reason)).toEqual(['start', 'SIGHUP'])
     expect(fake.writes().flatMap((c) => c.names)).toEqual(['vpn.example.com/A'])
-    expect(h.lines).toContain('info: daemon: SIGHUP: config reloaded from /etc/edge-ddns/edge-ddns.toml (1 domain entries)')
+    expect(h.lines).toContain('info: daemon: SIGHUP: config reloaded from /etc/edge-ddns/edge-ddns.toml (1 domain entry)')
     next = new ConfigError('domains[0].zone', 'is required')
     h.daemon.reload('SIGHUP')
     await settle()
