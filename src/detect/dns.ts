@@ -31,10 +31,12 @@ export async function detectViaDns(spec: DnsSourceSpec, family: Family, ctx: Ctx
     ctx.signal,
   )
   if (ans.rcode === 'NXDOMAIN') {
-    throw new EdgeError('detect', `no address for ${ipv(family)}: ${asked} is NXDOMAIN`, { retryable: false, code: 'NXDOMAIN' })
+    // Name the server: a resolver that intercepts port 53 (a captive network, a sandbox) answers
+    // NXDOMAIN for names only the real server knows, and the user must see who said it.
+    throw new EdgeError('detect', `no address for ${ipv(family)}: ${asked} is NXDOMAIN (answered by ${at(server, spec.port)})`, { retryable: false, code: 'NXDOMAIN' })
   }
   if (ans.rcode !== 'NOERROR') {
-    throw new EdgeError('transient', `the server answered ${ans.rcode} to ${asked}`, { code: ans.rcode })
+    throw new EdgeError('transient', `${at(server, spec.port)} answered ${ans.rcode} to ${asked}`, { code: ans.rcode })
   }
   // Only records owned by the name asked (or by the end of a CNAME chain from it) answer the
   // question; anything else in the answer section is not about us (RFC 1034 4.3.2, RFC 5452 9.1).
@@ -54,6 +56,9 @@ export async function detectViaDns(spec: DnsSourceSpec, family: Family, ctx: Ctx
   }
   return { address: valid[0]! }
 }
+
+/** `host:port`, an IPv6 server in brackets. */
+const at = (server: string, port: number): string => (server.includes(':') ? `[${server}]:${port}` : `${server}:${port}`)
 
 /** The query name and every CNAME target reachable from it in the answer section (at most 8 hops). */
 function ownerNames(qname: string, answers: ReadonlyArray<{ name: string; type: string; data: unknown }>): Set<string> {

@@ -71,7 +71,7 @@ describe('detectAddresses', () => {
     expect(found[4]?.address).toBe('192.0.2.10')
     expect(found[4]?.attempts.map((a) => a.address ?? a.error?.message)).toEqual([
       '192.0.2.10',
-      'no address for IPv4: nothing.example A is NXDOMAIN',
+      `no address for IPv4: nothing.example A is NXDOMAIN (answered by 127.0.0.1:${my.port})`,
       '198.51.100.99',
     ])
     expect(ctx.lines).toContain('debug: IPv4 source http:127.0.0.1:' + new URL(echo.url4).port + ' also gave 198.51.100.99')
