@@ -8,7 +8,7 @@ import type { Logger } from '../report/log.js'
 import type { Redactor } from '../report/redact.js'
 import { daemonSettings } from '../schedule/config.js'
 import { Daemon, human } from '../schedule/daemon.js'
-import { checkPidFile, claimStateDir, releaseStateDir, type DaemonSignal, type ProcessPort } from '../schedule/signals.js'
+import { claimStateDir, holderText, releaseStateDir, type DaemonSignal, type ProcessPort } from '../schedule/signals.js'
 import { ensureStateDir, StateStore } from '../schedule/state.js'
 import { BUILD_TIME_MS, VERSION } from '../version.js'
 import type { BaseEnv } from './app.js'
@@ -67,21 +67,21 @@ export async function daemonCommand(env: BaseEnv, log: Logger, redactor: Redacto
   if (!choice) throw new EdgeError('internal', 'no state directory for the daemon (this is a bug in edge-ddns, please report it)')
   const dir = choice.dir
   ensureStateDir(dir, log)
-  const other = checkPidFile(dir, proc)
-  if (other.kind === 'stale') log.info(`daemon: replacing the stale pid file ${other.file} (${other.why})`)
-  const holder = claimStateDir(dir, 'daemon', proc.pid, proc)
+  const holder = claimStateDir(dir, 'daemon', proc.pid, proc, {
+    onStale: (file, why) => log.info(`daemon: replaced the stale pid file ${file} (${why})`),
+  })
   if (holder?.kind === 'daemon') {
-    log.error(`daemon: another edge-ddns daemon (pid ${holder.pid}) uses the state directory ${dir}; not starting a second one`)
+    log.error(`daemon: another edge-ddns daemon (${holderText(holder)}) uses the state directory ${dir}; not starting a second one`)
     return EXIT.FAILED
   }
   if (holder) {
-    log.error(`daemon: an edge-ddns run (pid ${holder.pid}) holds the state directory ${dir} (${holder.file}); not starting alongside it; start again when it has ended`)
+    log.error(`daemon: an edge-ddns run (${holderText(holder)}) holds the state directory ${dir} (${holder.file}); not starting alongside it; start again when it has ended`)
     return EXIT.FAILED
   }
   try {
     return await runDaemon(env, log, redactor, dir, choice.from)
   } finally {
-    releaseStateDir(dir, 'daemon', proc.pid)
+    releaseStateDir(dir, 'daemon', proc.pid, proc)
   }
 }
 

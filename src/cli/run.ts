@@ -1,3 +1,5 @@
+import type { Config } from '../config/types.js'
+import { DEFAULT_TIMEOUTS } from '../context.js'
 import type { Addresses } from '../detect/types.js'
 import type { Family, OutcomeStatus } from '../providers/types.js'
 import type { EntryResult } from '../reconcile/apply.js'
@@ -5,7 +7,7 @@ import { EXIT } from '../report/exit.js'
 import type { RunSummary } from '../report/summary.js'
 import { stateSettings } from '../schedule/config.js'
 import { buildSummary, familiesOf, runCycle } from '../schedule/cycle.js'
-import { claimStateDir, releaseStateDir } from '../schedule/signals.js'
+import { claimStateDir, holderText, releaseStateDir } from '../schedule/signals.js'
 import { ensureStateDir, StateStore } from '../schedule/state.js'
 import type { CommandEnv } from './app.js'
 import { mqttOf, publishOneshot } from './report.js'
@@ -31,20 +33,34 @@ export async function runCommand(env: CommandEnv, dryRun: boolean): Promise<numb
   const choice = dryRun ? null : resolveStateDir(args, config, io.env, 'oneshot', io.fileExists)
   if (!choice) return runWith(env, dryRun, null)
   ensureStateDir(choice.dir, ctx.log)
-  const holder = claimStateDir(choice.dir, 'run', proc.pid, proc)
+  const holder = claimStateDir(choice.dir, 'run', proc.pid, proc, {
+    holdMs: runHoldMs(config),
+    onStale: (file, why) => ctx.log.info(`run: replaced the stale lock ${file} (${why})`),
+  })
   if (holder) {
     ctx.log.error(
       holder.kind === 'daemon'
-        ? `run: the edge-ddns daemon (pid ${holder.pid}) holds the state directory ${choice.dir}; not running alongside it (edge-ddns trigger asks the daemon for a cycle now)`
-        : `run: another edge-ddns run (pid ${holder.pid}) holds the state directory ${choice.dir} (${holder.file}); not running alongside it`,
+        ? `run: the edge-ddns daemon (${holderText(holder)}) holds the state directory ${choice.dir}; not running alongside it (edge-ddns trigger asks the daemon for a cycle now)`
+        : `run: another edge-ddns run (${holderText(holder)}) holds the state directory ${choice.dir} (${holder.file}); not running alongside it`,
     )
     return EXIT.FAILED
   }
   try {
     return await runWith(env, dryRun, choice)
   } finally {
-    releaseStateDir(choice.dir, 'run', proc.pid)
+    releaseStateDir(choice.dir, 'run', proc.pid, proc)
   }
+}
+
+/**
+ * The longest a run can hold the state directory, in ms: its deadline (`timeouts.run`), the MQTT
+ * report after it (`connect_timeout` + `publish_timeout` + 1 s), and a minute for the rest. Only
+ * a process in another PID namespace, which cannot look the run up, goes by it.
+ */
+export function runHoldMs(config: Pick<Config, 'timeouts' | 'extra'>): number {
+  const mqtt = mqttOf(config)
+  const report = mqtt ? (mqtt.connectTimeoutSec + mqtt.publishTimeoutSec + 1) * 1000 : 0
+  return (config.timeouts ?? DEFAULT_TIMEOUTS).runMs + report + 60_000
 }
 
 /** The run itself; `choice` is the state directory, held by this process, or null for none. */

@@ -20,9 +20,11 @@ import { iso, type RecordState, type StateStore } from './state.js'
  *    config changed → the stop is lifted and the record goes on;
  * 2. its provider account is on hold (429 Retry-After) → no call, failed;
  * 3. backing off after failures → no call, failed;
- * 3b. the provider had no such record at the last read, the entry does not create records, and
- *    that read is less than `verify_every` old → no call, missing: a fact, not a failure, so no
- *    back-off; read again after `verify_every` (the user may have created it meanwhile);
+ * 3b. the provider had no such record at the last read, the entry does not create records, that
+ *    read is less than `verify_every` old, and it was made for the same address and an unchanged
+ *    entry (config and secrets) → no call, missing: a fact, not a failure, so no back-off; read
+ *    again after `verify_every` (the user may have created it meanwhile), at once when the entry
+ *    or the address changed;
  * 4. the address equals the last one the provider was known to hold, and
  *    `force_update_after` has passed since the last write → call, and write even if equal;
  * 5. push-only provider (`capabilities.read = 'dns'`), same address, last push succeeded →
@@ -99,6 +101,19 @@ function ago(ms: number): string {
   return `${Math.round(s / 86_400)}d`
 }
 
+/**
+ * True while the 'missing' answer in the state was given for this same entry and address: the
+ * user who fixes the entry (zone, base URL, credentials) after a 'missing' expects the next cycle
+ * to look, not an hour later; another address is asked about too. A 'missing' noted without
+ * what it was for (older state files) does not count.
+ */
+function missingStill(rec: RecordState, desired: string, g: GateCtx): boolean {
+  const m = rec.missingFor
+  if (!m || !sameAddress(m.value, desired)) return false
+  const fp = g.fingerprint()
+  return fp.configHash === m.configHash && fp.secretHash === m.secretHash
+}
+
 /** Decides whether `ref` (desired address `desired`) needs the provider this run. */
 export function gateRecord(entry: DomainEntry, ref: RecordRef, key: string, desired: string, g: GateCtx): Gate {
   const { store, policy, now } = g
@@ -139,7 +154,7 @@ export function gateRecord(entry: DomainEntry, ref: RecordRef, key: string, desi
     return fail(new EdgeError('transient', msg, { retryAfterSec: Math.ceil((rec.retry - now) / 1000) }), msg)
   }
 
-  if (rec.missing !== undefined && !entry.create && now >= rec.missing && now - rec.missing < policy.verifyEveryMs) {
+  if (rec.missing !== undefined && !entry.create && now >= rec.missing && now - rec.missing < policy.verifyEveryMs && missingStill(rec, desired, g)) {
     return {
       kind: 'skip',
       key,
@@ -209,6 +224,7 @@ export function noteResult(entry: DomainEntry, ref: RecordRef, key: string, acti
   rec.answered = now
   // Whatever the provider answered now replaces what an earlier read said about the record.
   delete rec.missing
+  delete rec.missingFor
   const success = (value: string, wrote: boolean): void => {
     if (rec.value === undefined || !sameAddress(rec.value, value)) {
       // The first value read is a sighting, not a change (`edge-ddns status` tells them apart);
@@ -243,6 +259,11 @@ export function noteResult(entry: DomainEntry, ref: RecordRef, key: string, acti
       // The provider answered, and holds nothing there: the end of any run of failures, no value.
       rec.answer = n.redactor.redact(`missing: no such record at ${entry.type}`)
       rec.missing = now
+      const asked = o.value ?? (action && 'value' in action ? action.value : undefined)
+      if (asked !== undefined) {
+        const fp = n.fingerprint()
+        rec.missingFor = { value: asked, configHash: fp.configHash, secretHash: fp.secretHash }
+      }
       rec.failures = 0
       delete rec.value
       delete rec.verified

@@ -23,7 +23,8 @@ import type { Logger } from '../report/log.js'
  * ```json
  * { "format": "edge-ddns-state", "version": 1, "written": "…", "salt": "<hex>",
  *   "records": { "<account>|<zone>|<name>|<type>": { "provider": "cloudflare", "value": "192.0.2.10",
- *       "changed": "…", "written": "…", "verified": "…", "seen": "…", "missing": "…", "answer": "updated 198.51.100.1 -> 192.0.2.10",
+ *       "changed": "…", "written": "…", "verified": "…", "seen": "…", "missing": "…",
+ *       "missing_for": { "value": "192.0.2.10", "config_hash": "…", "secret_hash": "…" }, "answer": "updated 198.51.100.1 -> 192.0.2.10",
  *       "answered": "…", "failures": 0, "retry": "…", "error": "…", "blocked": { … } } },
  *   "holds": { "<account>": { "provider": "cloudflare", "until": "…", "reason": "…" } },
  *   "mqtt_records": [{ "name": "home.example.com", "type": "A" }] }
@@ -50,6 +51,19 @@ export interface RecordBlock {
   /** sha256 of the entry's non-secret settings (hex, 16 digits). */
   configHash: string
   /** sha256 of the per-install salt and the entry's secrets (hex, 16 digits). */
+  secretHash: string
+}
+
+/**
+ * The address and entry a 'missing' answer was given for: a changed entry (a fixed zone, base
+ * URL or credentials) or another address is asked about again rather than answered from the state.
+ */
+export interface MissingFor {
+  /** The address edge-ddns wanted to publish then. */
+  value: string
+  /** `configHash` of the entry then (policy.ts `entryFingerprint`). */
+  configHash: string
+  /** `secretHash` of the entry then. */
   secretHash: string
 }
 
@@ -80,6 +94,8 @@ export interface RecordState {
    * it): a fact, not a failure. Cleared by any later answer.
    */
   missing?: number
+  /** What that answer was given for; the state answers 'missing' only while all of it still holds. */
+  missingFor?: MissingFor
   /** The last provider answer, one line, redacted (`unchanged 192.0.2.10`, `failed: …`). */
   answer?: string
   answered?: number
@@ -400,6 +416,7 @@ function recordToJson(r: RecordState): Record<string, unknown> {
   if (r.answer !== undefined) o.answer = r.answer
   o.failures = r.failures
   if (r.error !== undefined) o.error = r.error
+  if (r.missingFor) o.missing_for = { value: r.missingFor.value, config_hash: r.missingFor.configHash, secret_hash: r.missingFor.secretHash }
   if (r.blocked) {
     const b = r.blocked
     o.blocked = { kind: b.kind, ...(b.code !== undefined ? { code: b.code } : {}), message: b.message, at: iso(b.at), config_hash: b.configHash, secret_hash: b.secretHash }
@@ -491,6 +508,14 @@ function recordFromJson(v: unknown): RecordState | undefined {
   if (answer !== undefined) r.answer = answer
   const error = str(v.error)
   if (error !== undefined) r.error = error
+  if (isObj(v.missing_for)) {
+    const m = v.missing_for
+    const mv = str(m.value)
+    const configHash = str(m.config_hash)
+    const secretHash = str(m.secret_hash)
+    // Incomplete: the record is read again, which is always safe.
+    if (mv && configHash && secretHash) r.missingFor = { value: mv, configHash, secretHash }
+  }
   if (isObj(v.blocked)) {
     const b = v.blocked
     const at = time(b.at)

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process'
 import { createServer, type AddressInfo, type Socket } from 'node:net'
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
@@ -303,7 +303,10 @@ describe('edge-ddns daemon (process)', () => {
     running.push(run)
     for (let i = 0; i < 200 && held.length === 0; i++) await sleep(50)
     expect(held.length).toBeGreaterThan(0)
-    expect(readFileSync(join(state, 'edge-ddns.run.lock'), 'utf8').trim()).toBe(String(run.pid))
+    // The pid on the first line; then the latest the run can end (for other PID namespaces).
+    const [lockPid, lockUntil] = readFileSync(join(state, 'edge-ddns.run.lock'), 'utf8').split('\n')
+    expect(lockPid).toBe(String(run.pid))
+    expect(lockUntil).toMatch(/^until=\d{4}-/)
 
     const d = new Daemon(box, ['daemon', '-c', 'edge-ddns.toml', '-e', 'edge-ddns.env', '--state-dir', state], env)
     running.push(d)
@@ -320,6 +323,27 @@ describe('edge-ddns daemon (process)', () => {
     expect(readFileSync(join(state, 'edge-ddns.pid'), 'utf8').trim()).toBe(String(again.pid))
     expect((await again.stop()).code).toBe(0)
   }, 60_000)
+
+  it('a run lock left empty by a crash, or a pid file holding garbage, locks nothing out, and no message says NaN', async () => {
+    mkdirSync(state, { mode: 0o700 })
+    const lock = join(state, 'edge-ddns.run.lock')
+    writeFileSync(lock, '')
+    const old = (Date.now() - 60_000) / 1000
+    utimesSync(lock, old, old)
+    const r = await box.run(['run', '-c', 'edge-ddns.toml', '-e', 'edge-ddns.env', '--state-dir', state], { limitMs: 20_000 })
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stderr).not.toContain('NaN')
+    expect(r.stdout).toMatch(/home\.example\.com\s+A\s+updated/)
+    expect(existsSync(lock)).toBe(false)
+
+    writeFileSync(join(state, 'edge-ddns.pid'), 'garbage\n')
+    const d = startDaemon()
+    await d.waitFor(/daemon: ready/)
+    expect(d.lines.join('\n')).toContain(`daemon: replaced the stale pid file ${join(state, 'edge-ddns.pid')} (it holds no process id)`)
+    expect(d.lines.join('\n')).not.toContain('NaN')
+    expect(readFileSync(join(state, 'edge-ddns.pid'), 'utf8')).toBe(`${d.pid}\n`)
+    expect((await d.stop()).code).toBe(0)
+  })
 
   it('SIGTERM mid-cycle exits 0 with the state intact (valid JSON, previous entries kept)', async () => {
     const first = startDaemon()

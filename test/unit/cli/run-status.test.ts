@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { main, type Io } from '../../../src/cli/app.js'
@@ -41,13 +41,18 @@ describe('run and status through main()', () => {
     },
     cmdline: (pid) => (pid === LIVE || pid === 31337 ? 'node /usr/bin/edge-ddns' : null),
   }
+  /** Called as a command prints its result (a run still holds its lock then). */
+  let peek: (() => void) | undefined
   const cli = async (...argv: string[]): Promise<number> => {
     out = ''
     err = []
     const io: Io = {
       argv,
       env: { CF_TOKEN: TOKEN, CF_BASE_URL: cf.url },
-      stdout: (t) => (out += t),
+      stdout: (t) => {
+        peek?.()
+        out += t
+      },
       stderr: (l) => err.push(l),
       now: () => now,
       fileExists: (p) => existsSync(p),
@@ -114,6 +119,49 @@ describe('run and status through main()', () => {
       writeFileSync(join(state(), RUN_LOCK_FILE), `${DEAD}\n`)
       expect(await cli('run', '-c', cfgPath, '--state-dir', state())).toBe(0)
       expect(existsSync(join(state(), RUN_LOCK_FILE))).toBe(false)
+    })
+
+    it('an empty run lock (a crash between its create and its write) is replaced, not a lock-out with "pid NaN"', async () => {
+      const lock = join(state(), RUN_LOCK_FILE)
+      writeFileSync(lock, '')
+      const old = (Date.now() - 60_000) / 1000
+      utimesSync(lock, old, old)
+      expect(await cli('run', '-c', cfgPath, '--state-dir', state())).toBe(0)
+      expect(err.join('\n')).toContain(`run: replaced the stale lock ${lock} (it is empty)`)
+      expect(err.join('\n')).not.toContain('NaN')
+      expect(cf.writes()).toHaveLength(1)
+      expect(existsSync(lock)).toBe(false)
+    })
+
+    it('while it runs, the run lock names the run and the latest it can end', async () => {
+      const lock = join(state(), RUN_LOCK_FILE)
+      let seen = ''
+      peek = () => {
+        seen ||= readFileSync(lock, 'utf8')
+      }
+      try {
+        expect(await cli('run', '-c', cfgPath, '--state-dir', state())).toBe(0)
+      } finally {
+        peek = undefined
+      }
+      const [pid, until] = seen.split('\n')
+      expect(pid).toBe('31337')
+      // timeouts.run (30 s) and a minute: a process in another PID namespace goes by it.
+      const left = Date.parse(until!.replace(/^until=/, '')) - Date.now()
+      expect(left).toBeGreaterThan(60_000)
+      expect(left).toBeLessThanOrEqual(90_000)
+    })
+
+    it('a pid file holding garbage does not keep the daemon out, and nothing says NaN', async () => {
+      writeFileSync(join(state(), PID_FILE), 'garbage\n')
+      const running = cli('daemon', '-c', cfgPath, '--state-dir', state())
+      for (let i = 0; i < 200 && !err.some((l) => l.includes('daemon: ready')); i++) await new Promise((r) => setTimeout(r, 20))
+      expect(err.some((l) => l.includes('daemon: ready: first cycle done'))).toBe(true)
+      expect(err.join('\n')).toContain(`daemon: replaced the stale pid file ${join(state(), PID_FILE)} (it holds no process id)`)
+      expect(readFileSync(join(state(), PID_FILE), 'utf8')).toBe('31337\n')
+      for (const cb of handlers.get('SIGTERM') ?? []) cb()
+      expect(await running).toBe(0)
+      expect(err.join('\n')).not.toContain('NaN')
     })
 
     it('plan takes no lock: it neither reads nor writes the state', async () => {

@@ -228,16 +228,26 @@ describe('a record the provider does not have', () => {
     let config = configWith([entry], { state: {} })
     const ctx = fakeCtx(clock, { redactor })
     const store = StateStore.open({ dir: tmp.dir, log: ctx.log, now: () => clock.now() })
+    let detect = fixedDetect({ 4: IP })
     return {
       clock,
       fake,
       ctx,
       store,
-      cycle: () => runCycle(config, ctx, { store, policy: stateSettings(config), detect: fixedDetect({ 4: IP }), random: () => 0.5 }),
+      cycle: () => runCycle(config, ctx, { store, policy: stateSettings(config), detect, random: () => 0.5 }),
       rec: () => store.get(recordKey(entry.account, entry.records[0]!)),
       setCreate(create: boolean) {
         entry = fakeEntry(fake.def, ['home.example.com'], { redactor, create })
         config = configWith([entry], { state: {} })
+      },
+      /** Replaces the entry: another secret, or extra settings (as a fixed base_url would be). */
+      setEntry(o: { secret?: string; settings?: Record<string, unknown> }) {
+        const e = fakeEntry(fake.def, ['home.example.com'], { redactor, ...(o.secret !== undefined ? { secret: o.secret } : {}) })
+        entry = { ...e, settings: { ...(e.settings as Record<string, unknown>), ...o.settings } }
+        config = configWith([entry], { state: {} })
+      },
+      setAddress(ip: string) {
+        detect = fixedDetect({ 4: ip })
       },
     }
   }
@@ -267,6 +277,62 @@ describe('a record the provider does not have', () => {
     expect(w.fake.reads()).toHaveLength(2)
     expect(w.rec()).toMatchObject({ missing: T0 + HOUR, failures: 0 })
     expect(w.fake.writes()).toHaveLength(0)
+  })
+
+  it.each([
+    ['its settings changed (a fixed zone or base URL)', { settings: { base_url: 'https://api2.example' } }],
+    ['its credentials changed', { secret: 'fake-secret-0002' }],
+  ])('is read again at the next cycle when %s, not an hour later', async (_n, change) => {
+    const w = missingWorld()
+    await w.cycle()
+    await w.clock.advance(5 * MIN)
+    expect((await w.cycle()).asked).toBe(0)
+    w.setEntry(change)
+    // The user fixed the entry: the record is there for the new settings.
+    w.fake.records.set('home.example.com/A', [OLD])
+    await w.clock.advance(5 * MIN)
+    const r = await w.cycle()
+    expect(r.asked).toBe(1)
+    expect(r.summary.records[0]).toMatchObject({ status: 'updated', previous: [OLD], value: IP })
+    expect(w.rec()).not.toHaveProperty('missing')
+    expect(w.rec()).not.toHaveProperty('missingFor')
+  })
+
+  it('is read again at the next cycle when the address to publish changed; the new read is kept for the new address', async () => {
+    const w = missingWorld()
+    await w.cycle()
+    expect(w.rec()?.missingFor).toMatchObject({ value: IP })
+    w.setAddress('192.0.2.77')
+    await w.clock.advance(5 * MIN)
+    const r = await w.cycle()
+    expect(r.asked).toBe(1)
+    expect(r.summary.records[0]).toMatchObject({ status: 'missing', value: '192.0.2.77' })
+    expect(w.fake.reads()).toHaveLength(2)
+    expect(w.rec()).toMatchObject({ missing: T0 + 5 * MIN, missingFor: { value: '192.0.2.77' } })
+    // Unchanged from then on: answered from the state again.
+    await w.clock.advance(5 * MIN)
+    expect((await w.cycle()).asked).toBe(0)
+    expect(w.fake.reads()).toHaveLength(2)
+  })
+
+  it('a missing read kept without what it was for (an older state file) is read again', async () => {
+    const w = missingWorld()
+    await w.cycle()
+    const rec = w.rec()!
+    delete rec.missingFor
+    await w.clock.advance(5 * MIN)
+    expect((await w.cycle()).asked).toBe(1)
+    expect(w.rec()?.missingFor).toMatchObject({ value: IP })
+  })
+
+  it('what a missing read was for survives a save and a load', async () => {
+    const w = missingWorld()
+    await w.cycle()
+    w.store.save()
+    const again = StateStore.open({ dir: tmp.dir, log: w.ctx.log, now: () => w.clock.now() })
+    const rec = [...again.records.values()][0]
+    expect(rec?.missingFor).toEqual(w.rec()?.missingFor)
+    expect(rec?.missingFor?.configHash).toMatch(/^[0-9a-f]{16}$/)
   })
 
   it('once the user creates it, the next read after verify_every puts the address there', async () => {
