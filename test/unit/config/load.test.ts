@@ -7,16 +7,7 @@ import { ConfigError } from '../../../src/errors.js'
 import { Redactor } from '../../../src/report/redact.js'
 import { DEFAULT_CONFIG_PATH, findConfigPath, loadConfig, type LoadOptions } from '../../../src/config/load.js'
 import { FAKE_PROVIDERS } from './fakes.js'
-
-function caught(fn: () => unknown): ConfigError {
-  try {
-    fn()
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError)
-    return e as ConfigError
-  }
-  throw new Error('expected a ConfigError')
-}
+import { configErrorOf } from '../../helpers/errors.js'
 
 describe('findConfigPath', () => {
   const exists = (present: string[]) => (p: string) => present.includes(p)
@@ -32,13 +23,13 @@ describe('findConfigPath', () => {
   })
 
   it('a -c path that does not exist is a config error naming it', () => {
-    const e = caught(() => findConfigPath('/nope.toml', {}, exists([DEFAULT_CONFIG_PATH])))
+    const e = configErrorOf(() => findConfigPath('/nope.toml', {}, exists([DEFAULT_CONFIG_PATH])))
     expect(e.kind).toBe('config')
     expect(e.message).toBe('config file /nope.toml (from --config) does not exist')
   })
 
   it('an EDGE_DDNS_CONFIG that does not exist is a config error naming it', () => {
-    expect(caught(() => findConfigPath(undefined, { EDGE_DDNS_CONFIG: '/nope.toml' }, exists([]))).message).toBe(
+    expect(configErrorOf(() => findConfigPath(undefined, { EDGE_DDNS_CONFIG: '/nope.toml' }, exists([]))).message).toBe(
       'config file /nope.toml (from EDGE_DDNS_CONFIG) does not exist',
     )
   })
@@ -81,19 +72,19 @@ describe('loadConfig', () => {
 
   it('BC-09: with the real registry, a Cloudflare ttl = 5 is a config error before any network call', () => {
     const tpl = '[[domains]]\ntype = "cloudflare"\ntoken = "{{CF_TOKEN}}"\nzone = "example.com"\nrecords = ["home.example.com"]\nttl = 5\n'
-    const e = caught(() => loadConfig({ path: '/x.toml', env: { CF_TOKEN: 'cf-token-fake' }, redactor: new Redactor(), readFile: () => tpl }))
+    const e = configErrorOf(() => loadConfig({ path: '/x.toml', env: { CF_TOKEN: 'cf-token-fake' }, redactor: new Redactor(), readFile: () => tpl }))
     expect(e.path).toBe('domains[0].ttl')
     expect(e.message).toBe('domains[0].ttl: must be 1 (automatic) or from 60 to 86400 seconds for cloudflare, got 5')
   })
 
   it('an unreadable config file is a config error naming it', () => {
-    const e = caught(() => loadConfig(base({ path: join(dir, 'missing.toml') })))
+    const e = configErrorOf(() => loadConfig(base({ path: join(dir, 'missing.toml') })))
     expect(e.message).toBe(`cannot read config file ${join(dir, 'missing.toml')} (ENOENT)`)
   })
 
   it('a TOML syntax error gives file, line and column, never the line', () => {
     const tpl = 'a = 1\ntoken = "{{T}}" trailing\n'
-    const e = caught(() => loadConfig(base({ path: '/x.toml', env: { T: 'sekret-value' }, readFile: () => tpl })))
+    const e = configErrorOf(() => loadConfig(base({ path: '/x.toml', env: { T: 'sekret-value' }, readFile: () => tpl })))
     expect(e.message).toMatch(/^\/x\.toml, line 2, column \d+: TOML syntax error: /)
     expect(e.message).not.toContain('sekret-value')
     expect(e.message).not.toContain('trailing')
@@ -133,7 +124,7 @@ describe('no secret in any error message', () => {
 
   it('a secret as a record name with the real Cloudflare provider', () => {
     const tpl = '[[domains]]\ntype = "cloudflare"\ntoken = "t-123456"\nzone = "{{S}}"\nrecords = ["{{S}}"]\n'
-    const e = caught(() => loadConfig({ path: '/x.toml', env: { S: 'not a zone sekret' }, redactor: new Redactor(), readFile: () => tpl }))
+    const e = configErrorOf(() => loadConfig({ path: '/x.toml', env: { S: 'not a zone sekret' }, redactor: new Redactor(), readFile: () => tpl }))
     expect(e.message).not.toContain('not a zone sekret')
   })
 })

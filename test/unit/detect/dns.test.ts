@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { detectViaDns, pickTxtAddress, txtRecordText } from '../../../src/detect/dns.js'
 import type { DnsSourceSpec } from '../../../src/detect/types.js'
-import { EdgeError } from '../../../src/errors.js'
 import { rr, startDnsServer, startMyIpServer, type TestDnsServer } from '../../helpers/dns-server.js'
 import { fakeCtx } from './fake-ctx.js'
+import { failureOf } from '../../helpers/errors.js'
 
 let srv: TestDnsServer
 beforeAll(async () => {
@@ -30,17 +30,6 @@ function local(over: Partial<DnsSourceSpec> = {}): DnsSourceSpec {
   }
 }
 
-async function failure(p: Promise<unknown>): Promise<EdgeError> {
-  const e = await p.then(
-    () => {
-      throw new Error('expected a failure')
-    },
-    (x: unknown) => x,
-  )
-  expect(e).toBeInstanceOf(EdgeError)
-  return e as EdgeError
-}
-
 describe('dns source', () => {
   it('BC-18: the A query goes over IPv4 and the AAAA query over IPv6', async (t) => {
     // Like OpenDNS: the answer is the packet's source address, so a query over the wrong family
@@ -64,7 +53,7 @@ describe('dns source', () => {
 
   it('BC-18: NXDOMAIN is "no address for this family", not a crash', async () => {
     srv.setScript(() => ({ rcode: 'NXDOMAIN' }))
-    const e = await failure(detectViaDns(local(), 4, fakeCtx()))
+    const e = await failureOf(detectViaDns(local(), 4, fakeCtx()))
     expect(e.kind).toBe('detect')
     // The server that said so is named: an intercepting resolver must not look like the real one.
     expect(e.message).toBe(`no address for IPv4: myip.opendns.com A is NXDOMAIN (answered by 127.0.0.1:${srv.port})`)
@@ -72,26 +61,26 @@ describe('dns source', () => {
 
   it('BC-18: an empty answer is "no address for this family"', async () => {
     srv.setScript(() => ({ answers: [] }))
-    const e = await failure(detectViaDns(local(), 4, fakeCtx()))
+    const e = await failureOf(detectViaDns(local(), 4, fakeCtx()))
     expect(e.message).toBe('no address for IPv4: the answer to myip.opendns.com A is empty')
   })
 
   it('SERVFAIL is a transient failure of the source', async () => {
     srv.setScript(() => ({ rcode: 'SERVFAIL' }))
-    const e = await failure(detectViaDns(local(), 4, fakeCtx()))
+    const e = await failureOf(detectViaDns(local(), 4, fakeCtx()))
     expect(e.kind).toBe('transient')
     expect(e.message).toContain('SERVFAIL')
   })
 
   it('two different A records are ambiguous', async () => {
     srv.setScript((q) => ({ answers: [rr(q.name, 'A', '192.0.2.10'), rr(q.name, 'A', '192.0.2.11')] }))
-    const e = await failure(detectViaDns(local(), 4, fakeCtx()))
+    const e = await failureOf(detectViaDns(local(), 4, fakeCtx()))
     expect(e.message).toBe('ambiguous answer to myip.opendns.com A: 192.0.2.10, 192.0.2.11')
   })
 
   it('a record owned by another name is not an answer to the question', async () => {
     srv.setScript(() => ({ answers: [rr('evil.example', 'A', '192.0.2.66')] }))
-    const e = await failure(detectViaDns(local(), 4, fakeCtx()))
+    const e = await failureOf(detectViaDns(local(), 4, fakeCtx()))
     expect(e.code).toBe('NODATA')
   })
 
@@ -130,13 +119,13 @@ describe('dns source', () => {
   it('an answer of class IN to the CH question fails the source and says why (dnsdist 1.7)', async () => {
     srv.setScript((q) => ({ answers: [rr(q.name, 'TXT', '192.0.2.10', 'IN')] }))
     const spec = local({ label: 'cloudflare', name: 'whoami.cloudflare', type: { 4: 'TXT', 6: 'TXT' }, class: 'CH' })
-    const e = await failure(detectViaDns(spec, 4, fakeCtx()))
+    const e = await failureOf(detectViaDns(spec, 4, fakeCtx()))
     expect(e.kind).toBe('protocol')
     expect(e.message).toContain('answer class IN to a CH question')
   })
 
   it('a family without a server is not served', async () => {
-    const e = await failure(detectViaDns(local({ server: { 4: '127.0.0.1' } }), 6, fakeCtx()))
+    const e = await failureOf(detectViaDns(local({ server: { 4: '127.0.0.1' } }), 6, fakeCtx()))
     expect(e.code).toBe('NOT_SERVED')
     expect(srv.queries).toHaveLength(0)
   })

@@ -5,6 +5,7 @@ import { EdgeError } from '../../../src/errors.js'
 import type { HttpClient, HttpRequest } from '../../../src/net/http.js'
 import { startHttpEcho, type HttpEcho } from '../../helpers/http-echo.js'
 import { fakeCtx } from './fake-ctx.js'
+import { failureOf } from '../../helpers/errors.js'
 
 let echo: HttpEcho
 beforeAll(async () => {
@@ -16,17 +17,6 @@ afterAll(async () => {
 
 function spec(format: HttpSourceSpec['format'] = 'plain'): HttpSourceSpec {
   return { kind: 'http', label: 'custom', url: { 4: `${echo.url4}/ip`, ...(echo.url6 ? { 6: `${echo.url6}/ip` } : {}) }, format }
-}
-
-async function failure(p: Promise<unknown>): Promise<EdgeError> {
-  const e = await p.then(
-    () => {
-      throw new Error('expected a failure')
-    },
-    (x: unknown) => x,
-  )
-  expect(e).toBeInstanceOf(EdgeError)
-  return e as EdgeError
 }
 
 describe('http source against a local echo', () => {
@@ -49,7 +39,7 @@ describe('http source against a local echo', () => {
 
   it('BC-13: an HTML page with status 200 is not an IP address', async () => {
     echo.set({ body: '<!DOCTYPE html><html><head><title>Blocked</title></head><body>You have been blocked</body></html>', contentType: 'text/html' })
-    const e = await failure(detectViaHttp(spec(), 4, fakeCtx()))
+    const e = await failureOf(detectViaHttp(spec(), 4, fakeCtx()))
     expect(e.kind).toBe('detect')
     expect(e.code).toBe('NOT_AN_ADDRESS')
     expect(e.message).toMatch(/^127\.0\.0\.1:\d+: not an IP address: an HTML page/)
@@ -57,7 +47,7 @@ describe('http source against a local echo', () => {
 
   it('BC-13: 403 with "error code: 1034" is a failure naming status and body', async () => {
     echo.set({ status: 403, body: 'error code: 1034' })
-    const e = await failure(detectViaHttp(spec('trace'), 4, fakeCtx()))
+    const e = await failureOf(detectViaHttp(spec('trace'), 4, fakeCtx()))
     expect(e.kind).toBe('detect')
     expect(e.code).toBe(403)
     expect(e.message).toMatch(/^HTTP 403 from 127\.0\.0\.1:\d+: error code: 1034$/)
@@ -70,14 +60,14 @@ describe('http source against a local echo', () => {
 
   it('a 5xx status is transient', async () => {
     echo.set({ status: 503, body: 'upstream down' })
-    const e = await failure(detectViaHttp(spec(), 4, fakeCtx()))
+    const e = await failureOf(detectViaHttp(spec(), 4, fakeCtx()))
     expect(e.kind).toBe('transient')
     expect(e.retryable).toBe(true)
   })
 
   it('a family without a URL is not served, and nothing is sent', async () => {
     const before = echo.requests.length
-    const e = await failure(detectViaHttp({ ...spec(), url: { 4: `${echo.url4}/ip` } }, 6, fakeCtx()))
+    const e = await failureOf(detectViaHttp({ ...spec(), url: { 4: `${echo.url4}/ip` } }, 6, fakeCtx()))
     expect(e.code).toBe('NOT_SERVED')
     expect(echo.requests.length).toBe(before)
   })

@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest'
 import { detectViaNetifd, parseNetifdStatus, type UbusRunner } from '../../../src/detect/netifd.js'
 import { notesOf } from '../../../src/detect/source.js'
 import type { NetifdSourceSpec } from '../../../src/detect/types.js'
-import { EdgeError } from '../../../src/errors.js'
 import { DOCS, STRICT } from './fake-ctx.js'
+import { failureOf } from '../../helpers/errors.js'
 
 const FIX = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'netifd')
 const fixture = (name: string): string => readFileSync(join(FIX, name), 'utf8')
@@ -30,17 +30,6 @@ function ubus(files: Record<string, string>): UbusRunner & { calls: { args: stri
   return Object.assign(run, { calls })
 }
 
-async function failure(p: Promise<unknown>): Promise<EdgeError> {
-  const e = await p.then(
-    () => {
-      throw new Error('expected a failure')
-    },
-    (x: unknown) => x,
-  )
-  expect(e).toBeInstanceOf(EdgeError)
-  return e as EdgeError
-}
-
 describe('netifd source', () => {
   it('reads ipv4-address of a PPPoE WAN through `ubus call network.interface.wan status`', async () => {
     const run = ubus({ 'network.interface.wan': 'wan-pppoe.json' })
@@ -57,18 +46,18 @@ describe('netifd source', () => {
 
   it('BC-17: a CGNAT WAN address is refused with the reason', async () => {
     const run = ubus({ 'network.interface.wan': 'wan-cgnat.json' })
-    const e = await failure(detectViaNetifd(wan, 4, STRICT, opts, run))
+    const e = await failureOf(detectViaNetifd(wan, 4, STRICT, opts, run))
     expect(e.kind).toBe('detect')
     expect(e.message).toBe('no public IPv4 address on wan: 100.72.13.5 is CGNAT (RFC 6598)')
   })
 
   it('an interface without addresses of the family says so', async () => {
-    const e = await failure(detectViaNetifd(wan, 6, DOCS, opts, ubus({ 'network.interface.wan': 'wan-pppoe.json' })))
+    const e = await failureOf(detectViaNetifd(wan, 6, DOCS, opts, ubus({ 'network.interface.wan': 'wan-pppoe.json' })))
     expect(e.message).toBe('no IPv6 address on wan')
   })
 
   it('a down interface is an error', async () => {
-    const e = await failure(detectViaNetifd(wan, 4, DOCS, opts, ubus({ 'network.interface.wan': 'wan-down.json' })))
+    const e = await failureOf(detectViaNetifd(wan, 4, DOCS, opts, ubus({ 'network.interface.wan': 'wan-down.json' })))
     expect(e.message).toBe('netifd interface wan is down')
     expect(e.code).toBe('DOWN')
     expect(notesOf(e)).toBeUndefined()
@@ -76,13 +65,13 @@ describe('netifd source', () => {
 
   it('a failure still carries the delegated prefix for `detect`', async () => {
     const down = JSON.stringify({ ...(JSON.parse(fixture('wan6.json')) as object), up: false })
-    const e = await failure(detectViaNetifd(wan6, 6, DOCS, opts, async () => down))
+    const e = await failureOf(detectViaNetifd(wan6, 6, DOCS, opts, async () => down))
     expect(e.message).toBe('netifd interface wan6 is down')
     expect(notesOf(e)).toEqual(['delegated prefix 2001:db8:100::/56'])
   })
 
   it('an unknown logical interface names it, with a hint', async () => {
-    const e = await failure(detectViaNetifd({ ...wan, name: 'wan9' }, 4, DOCS, opts, ubus({})))
+    const e = await failureOf(detectViaNetifd({ ...wan, name: 'wan9' }, 4, DOCS, opts, ubus({})))
     expect(e.kind).toBe('detect')
     expect(e.message).toBe('netifd has no interface named wan9 (ubus: Command failed: Not found)')
     expect(e.hint).toMatch(/\/etc\/config\/network/)
@@ -92,7 +81,7 @@ describe('netifd source', () => {
     const run: UbusRunner = async () => {
       throw Object.assign(new Error('spawn ubus ENOENT'), { code: 'ENOENT' })
     }
-    const e = await failure(detectViaNetifd(wan, 4, DOCS, opts, run))
+    const e = await failureOf(detectViaNetifd(wan, 4, DOCS, opts, run))
     expect(e.message).toBe('ubus not found: the netifd source works only on OpenWrt')
     expect(e.retryable).toBe(false)
   })
@@ -101,13 +90,13 @@ describe('netifd source', () => {
     const run: UbusRunner = async () => {
       throw Object.assign(new Error('Command failed'), { killed: true, signal: 'SIGTERM', code: null })
     }
-    const e = await failure(detectViaNetifd(wan, 4, DOCS, opts, run))
+    const e = await failureOf(detectViaNetifd(wan, 4, DOCS, opts, run))
     expect(e.kind).toBe('transient')
     expect(e.message).toContain('no answer within 1500 ms')
   })
 
   it('an answer that is not JSON is a protocol error', async () => {
-    const e = await failure(detectViaNetifd(wan, 4, DOCS, opts, async () => 'Command failed'))
+    const e = await failureOf(detectViaNetifd(wan, 4, DOCS, opts, async () => 'Command failed'))
     expect(e.kind).toBe('protocol')
   })
 

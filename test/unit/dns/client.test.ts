@@ -3,8 +3,8 @@ import dnsPacket from 'dns-packet'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createDnsClient } from '../../../src/dns/client.js'
 import { exchange } from '../../../src/dns/transport.js'
-import { EdgeError } from '../../../src/errors.js'
 import { rr, startDnsServer, type Script, type TestDnsServer } from '../../helpers/dns-server.js'
+import { failureOf } from '../../helpers/errors.js'
 
 let srv: TestDnsServer
 const answerA: Script = (q) => ({ answers: [rr(q.name, 'A', '192.0.2.10')] })
@@ -21,17 +21,6 @@ afterEach(() => {
 })
 
 const client = createDnsClient({ dnsMs: 1000, dnsRetries: 1 })
-
-async function fails(p: Promise<unknown>): Promise<EdgeError> {
-  const e = await p.then(
-    () => {
-      throw new Error('expected a failure')
-    },
-    (err: unknown) => err,
-  )
-  expect(e).toBeInstanceOf(EdgeError)
-  return e as EdgeError
-}
 
 describe('DNS client', () => {
   it('asks over UDP and returns the decoded answer', async () => {
@@ -71,7 +60,7 @@ describe('DNS client', () => {
   it('ignores an answer with another ID (RFC 5452) and says so when no right answer follows', async () => {
     srv.setScript((q) => ({ id: (q.id + 1) & 0xffff, answers: [rr(q.name, 'A', '192.0.2.66')] }))
     const c = createDnsClient({ dnsMs: 150, dnsRetries: 0 })
-    const e = await fails(c.query({ server: '127.0.0.1', port: srv.port, name: 'myip.opendns.com', type: 'A' }))
+    const e = await failureOf(c.query({ server: '127.0.0.1', port: srv.port, name: 'myip.opendns.com', type: 'A' }))
     expect(e.kind).toBe('transient')
     expect(e.message).toMatch(/no answer within 150 ms \(1 stray datagram ignored: another ID or not a response\)$/)
   })
@@ -102,7 +91,7 @@ describe('DNS client', () => {
 
   it('rejects an answer to another question, naming both, at the timeout and without a retry', async () => {
     srv.setScript(() => ({ question: { name: 'other.example', type: 'A', class: 'IN' }, answers: [rr('other.example', 'A', '192.0.2.10')] }))
-    const e = await fails(quick.query({ server: '127.0.0.1', port: srv.port, name: 'myip.opendns.com', type: 'A' }))
+    const e = await failureOf(quick.query({ server: '127.0.0.1', port: srv.port, name: 'myip.opendns.com', type: 'A' }))
     expect(srv.queries).toHaveLength(1)
     expect(e.kind).toBe('protocol')
     expect(e.message).toContain('answer question other.example A IN does not match the query myip.opendns.com A IN')
@@ -110,7 +99,7 @@ describe('DNS client', () => {
 
   it('rejects an answer to another type', async () => {
     srv.setScript((q) => ({ question: { name: q.name, type: 'AAAA', class: 'IN' } }))
-    const e = await fails(quick.query({ server: '127.0.0.1', port: srv.port, name: 'myip.opendns.com', type: 'A' }))
+    const e = await failureOf(quick.query({ server: '127.0.0.1', port: srv.port, name: 'myip.opendns.com', type: 'A' }))
     expect(e.message).toMatch(/myip\.opendns\.com AAAA IN does not match the query myip\.opendns\.com A IN/)
   })
 
@@ -119,7 +108,7 @@ describe('DNS client', () => {
     ['the question echoed as class IN', ((q) => ({ question: { name: q.name, type: 'TXT', class: 'IN' }, answers: [rr(q.name, 'TXT', '192.0.2.10', 'IN')] })) as Script],
   ])('rejects an answer of class IN to a CH question: %s', async (_what, script) => {
     srv.setScript(script)
-    const e = await fails(quick.query({ server: '127.0.0.1', port: srv.port, name: 'whoami.cloudflare', type: 'TXT', class: 'CH' }))
+    const e = await failureOf(quick.query({ server: '127.0.0.1', port: srv.port, name: 'whoami.cloudflare', type: 'TXT', class: 'CH' }))
     expect(e.kind).toBe('protocol')
     expect(e.code).toBe('CLASS_MISMATCH')
     expect(e.message).toContain('answer class IN to a CH question')
@@ -128,10 +117,10 @@ describe('DNS client', () => {
   it('ignores a packet that is not a response (QR clear) and a 3-byte scrap, saying so at the timeout', async () => {
     const c = createDnsClient({ dnsMs: 150, dnsRetries: 0 })
     srv.setScript(() => ({ notResponse: true }))
-    const e = await fails(c.query({ server: '127.0.0.1', port: srv.port, name: 'myip.opendns.com', type: 'A' }))
+    const e = await failureOf(c.query({ server: '127.0.0.1', port: srv.port, name: 'myip.opendns.com', type: 'A' }))
     expect(e.message).toContain('(1 stray datagram ignored: another ID or not a response)')
     srv.setScript(() => ({ raw: Buffer.from([1, 2, 3]) }))
-    const e2 = await fails(c.query({ server: '127.0.0.1', port: srv.port, name: 'myip.opendns.com', type: 'A' }))
+    const e2 = await failureOf(c.query({ server: '127.0.0.1', port: srv.port, name: 'myip.opendns.com', type: 'A' }))
     expect(e2.message).toContain('(1 stray datagram ignored: another ID or not a response)')
   })
 
@@ -141,7 +130,7 @@ describe('DNS client', () => {
       raw.writeUInt16BE(q.id, 0)
       return { raw }
     })
-    const e = await fails(quick.query({ server: '127.0.0.1', port: srv.port, name: 'myip.opendns.com', type: 'A' }))
+    const e = await failureOf(quick.query({ server: '127.0.0.1', port: srv.port, name: 'myip.opendns.com', type: 'A' }))
     expect(e.kind).toBe('protocol')
     expect(e.message).toContain('malformed answer')
   })
@@ -172,7 +161,7 @@ describe('DNS client', () => {
     srv.setScript(() => null)
     const c = createDnsClient({ dnsMs: 150, dnsRetries: 1 })
     const started = Date.now()
-    const e = await fails(c.query({ server: '127.0.0.1', port: srv.port, name: 'myip.opendns.com', type: 'A' }))
+    const e = await failureOf(c.query({ server: '127.0.0.1', port: srv.port, name: 'myip.opendns.com', type: 'A' }))
     expect(e.kind).toBe('transient')
     expect(e.code).toBe('ETIMEDOUT')
     expect(e.message).toContain(`127.0.0.1:${srv.port}`)
@@ -193,7 +182,7 @@ describe('DNS client', () => {
   it('takes the number of retries from its options', async () => {
     srv.setScript(() => null)
     const c = createDnsClient({ dnsMs: 100, dnsRetries: 0 })
-    await fails(c.query({ server: '127.0.0.1', port: srv.port, name: 'myip.opendns.com', type: 'A' }))
+    await failureOf(c.query({ server: '127.0.0.1', port: srv.port, name: 'myip.opendns.com', type: 'A' }))
     expect(srv.queries).toHaveLength(1)
   })
 
@@ -202,7 +191,7 @@ describe('DNS client', () => {
     const ac = new AbortController()
     const c = createDnsClient({ dnsMs: 10_000, dnsRetries: 3 })
     setTimeout(() => ac.abort(), 100)
-    const e = await fails(c.query({ server: '127.0.0.1', port: srv.port, name: 'myip.opendns.com', type: 'A' }, ac.signal))
+    const e = await failureOf(c.query({ server: '127.0.0.1', port: srv.port, name: 'myip.opendns.com', type: 'A' }, ac.signal))
     expect(e.kind).toBe('transient')
     expect(e.message).toContain('aborted')
     expect(srv.queries).toHaveLength(1)
@@ -237,14 +226,14 @@ describe('transport exchange (raw bytes, for RFC 2136)', () => {
     const closed = await startDnsServer()
     const port = closed.port
     await closed.close()
-    const e = await fails(exchange(msg(1), { server: '127.0.0.1', port, tcp: true, timeoutMs: 1000 }))
+    const e = await failureOf(exchange(msg(1), { server: '127.0.0.1', port, tcp: true, timeoutMs: 1000 }))
     expect(e.kind).toBe('transient')
     expect(e.message).toContain(`127.0.0.1:${port}`)
     expect(e.code).toBe('ECONNREFUSED')
   })
 
   it('refuses a server literal of the other family', async () => {
-    const e = await fails(exchange(msg(1), { server: '127.0.0.1', port: 53, family: 6, timeoutMs: 100 }))
+    const e = await failureOf(exchange(msg(1), { server: '127.0.0.1', port: 53, family: 6, timeoutMs: 100 }))
     expect(e.kind).toBe('internal')
   })
 })

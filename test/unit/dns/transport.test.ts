@@ -4,7 +4,7 @@ import dnsPacket from 'dns-packet'
 import type { Answer, Question } from 'dns-packet'
 import { afterEach, describe, expect, it } from 'vitest'
 import { datagramFit, exchange } from '../../../src/dns/transport.js'
-import { EdgeError } from '../../../src/errors.js'
+import { failureOf } from '../../helpers/errors.js'
 
 /**
  * The UDP filter every exchange applies (RFC 5452 sections 4.1 and 9.1), against a real UDP
@@ -69,17 +69,6 @@ function answer(q: Buffer, over: { id?: number; address?: string; question?: Que
   return out
 }
 
-async function fails(p: Promise<unknown>): Promise<EdgeError> {
-  const e = await p.then(
-    () => {
-      throw new Error('expected a failure')
-    },
-    (err: unknown) => err,
-  )
-  expect(e).toBeInstanceOf(EdgeError)
-  return e as EdgeError
-}
-
 describe('exchange over UDP ignores stray datagrams and takes the real answer', () => {
   it('another source port, another ID, QR clear, another question, another class, another opcode: all skipped', async () => {
     const s = await scripted([
@@ -116,7 +105,7 @@ describe('exchange over UDP ignores stray datagrams and takes the real answer', 
       { bytes: (q) => answer(q, { qr: false }) },
       { bytes: () => Buffer.from([1, 2, 3]) },
     ])
-    const e = await fails(exchange(query(), { server: '127.0.0.1', port: s.port, timeoutMs: 300 }))
+    const e = await failureOf(exchange(query(), { server: '127.0.0.1', port: s.port, timeoutMs: 300 }))
     expect(e).toMatchObject({ kind: 'transient', code: 'ETIMEDOUT' })
     expect(e.message).toMatch(/: no answer within 300 ms \(3 stray datagrams ignored: another ID or not a response\)$/)
   })

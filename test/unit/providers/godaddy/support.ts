@@ -1,6 +1,4 @@
-import { expect } from 'vitest'
 import type { DomainEntry } from '../../../../src/config/types.js'
-import { ConfigError } from '../../../../src/errors.js'
 import type { Ctx } from '../../../../src/context.js'
 import type { Family, ProviderDef, RecordRef } from '../../../../src/providers/types.js'
 
@@ -45,13 +43,4 @@ export function parseCollect<S>(def: ProviderDef<S>, keys: Record<string, unknow
   return { ...r, secrets, warnings }
 }
 
-/** The ConfigError `fn` throws; fails the test when it throws none. */
-export function configErrorOf(fn: () => unknown): ConfigError {
-  try {
-    fn()
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError)
-    return e as ConfigError
-  }
-  throw new Error('expected a ConfigError')
-}
+export { configErrorOf } from '../../../helpers/errors.js'
