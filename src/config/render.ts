@@ -4,6 +4,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path'
 import { parse as parseTemplate } from 'handlebars/dist/cjs/handlebars/compiler/base.js'
 import { ConfigError, EdgeError } from '../errors.js'
 import type { Redactor } from '../report/redact.js'
+import { ConfigErrorList } from './schema.js'
 
 /**
  * Renders the config file, a Handlebars template, with the process environment.
@@ -109,6 +110,8 @@ export function renderConfig(template: string, opts: RenderOptions): Rendered {
   const renderer = new Renderer(opts, contexts, where)
   try {
     const text = renderer.body(ast, { context: env, depths: [env], data: { root: env }, params: [] })
+    if (renderer.missing.length === 1) throw renderer.missing[0]!
+    if (renderer.missing.length > 1) throw new ConfigErrorList(renderer.missing)
     return { text, warnings: renderer.warnings }
   } catch (e) {
     if (e instanceof EdgeError) throw e
@@ -134,6 +137,8 @@ type Frame = Record<string, unknown>
 /** Interprets the checked AST (see `scan`) against the environment. */
 class Renderer {
   readonly warnings: string[] = []
+  /** One error per unset variable in a `{{X}}`, in template order. */
+  readonly missing: ConfigError[] = []
   private readonly readFile: (path: string) => string
   private readonly baseDir: string
 
@@ -172,8 +177,8 @@ class Renderer {
 
   /**
    * Registers a value read from the environment or a secret file as a secret. Called where the
-   * value is read (a path lookup, a helper's result), not where it is written, so a value that
-   * only feeds another helper or a block condition is masked too.
+   * value is read (a helper's argument, a helper's result), not where it is written, so a value
+   * that only feeds another helper is masked too.
    */
   private secret(value: unknown): void {
     if (typeof value === 'string') this.opts.redactor.add(value)
@@ -189,7 +194,12 @@ class Renderer {
     const value = variable ? this.path(m.path as PathExpr, scope) : this.helper(m, scope)
     const name = variable ? (m.path as PathExpr).original : describeCall(m)
     if (value === undefined || value === null) {
-      if (variable) throw new ConfigError('', `${this.where(line)}environment variable ${name} is not set`)
+      // Every unset variable is named at once, not one per attempt: the rest of the template is
+      // still rendered (to find the others) and its text thrown away.
+      if (variable) {
+        this.missing.push(new ConfigError('', `${this.where(line)}environment variable ${name} is not set`))
+        return ''
+      }
       throw new ConfigError('', `${this.where(line)}{{${name}}} gave no value`)
     }
     if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {

@@ -133,6 +133,14 @@ describe('renderConfig: strictness and errors', () => {
     expect(e.kind).toBe('config')
   })
 
+  it('names every unset variable at once, each with its line (found by the fresh-user trial)', () => {
+    const e = errorOf(() => render('[[domains]]\npassword = "{{DD_PASS}}"\nhostname = "{{HOST}}"\nuser = "{{DD_USER}}"\n', { DD_USER: 'me' }))
+    expect(e.message).toBe(
+      'the config has 2 errors:\n  line 2: environment variable DD_PASS is not set\n  line 3: environment variable HOST is not set',
+    )
+    expect(e.kind).toBe('config')
+  })
+
   it('does not take Object.prototype members for variables', () => {
     const e = errorOf(() => render('a = "{{constructor}}"\n', {}))
     expect(e.message).toContain('environment variable constructor is not set')
