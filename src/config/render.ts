@@ -406,7 +406,7 @@ function escapeFor(
     case 'bare':
       if (!SAFE_BARE.test(text)) {
         warnings.push(
-          `${where(line)}the value of ${name} stands outside a TOML string and holds characters that change the TOML's meaning; quote it: "{{${name}}}"`,
+          `${where(line)}the value of ${name} stands outside a TOML string and holds characters that change the TOML's meaning; for a text key quote it ("{{${name}}}"), for a number or true/false fix the variable`,
         )
       }
       return text

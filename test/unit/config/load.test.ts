@@ -67,6 +67,8 @@ describe('loadConfig', () => {
     const { warnings } = loadConfig(base({ path: '/x.toml', env: { R: '"ipify" # x' }, readFile: () => tpl }))
     expect(warnings).toHaveLength(1)
     expect(warnings[0]).toMatch(/^\/x\.toml, line 1: the value of R stands outside a TOML string/)
+    // Quoting is the fix only for a text key: a quoted true/false or number is a type error.
+    expect(warnings[0]).toContain('for a text key quote it ("{{R}}"), for a number or true/false fix the variable')
     expect(warnings[0]).not.toContain('ipify')
   })
 
