@@ -1,7 +1,7 @@
 import { EXIT } from '../report/exit.js'
 import type { Logger } from '../report/log.js'
 import { human } from '../schedule/daemon.js'
-import { checkPidFile } from '../schedule/signals.js'
+import { checkPidFile } from '../schedule/locks.js'
 import { iso, STATE_FILE, StateStore, type RecordState } from '../schedule/state.js'
 import type { BaseEnv } from './app.js'
 import { resolveStateDir } from './statedir.js'

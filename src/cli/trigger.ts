@@ -1,7 +1,7 @@
 import { EdgeError } from '../errors.js'
 import { EXIT } from '../report/exit.js'
 import type { Logger } from '../report/log.js'
-import { checkPidFile } from '../schedule/signals.js'
+import { checkPidFile } from '../schedule/locks.js'
 import type { BaseEnv } from './app.js'
 import { resolveStateDir } from './statedir.js'
 

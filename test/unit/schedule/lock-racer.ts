@@ -1,4 +1,4 @@
-// A separate process for the state-directory lock tests (signals.test.ts bundles it with esbuild
+// A separate process for the state-directory lock tests (locks.test.ts bundles it with esbuild
 // to a file whose name holds "edge-ddns", so that /proc judges it one of ours). Not a test itself.
 //
 //   race <dir> <trials> <id>   for each trial t: wait for <dir>/ready-t, spin until <dir>/go-t, claim
@@ -9,7 +9,8 @@
 //                              one JSON line, keep it until stdin closes, give it back, exit
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { claimStateDir, processPort, releaseStateDir } from '../../../src/schedule/signals.js'
+import { claimStateDir, releaseStateDir } from '../../../src/schedule/locks.js'
+import { processPort } from '../../../src/schedule/signals.js'
 
 const [cmd, dir = '', a = '', b] = process.argv.slice(2)
 

@@ -11,16 +11,14 @@ import {
   checkRunLock,
   claimStateDir,
   holderText,
-  INIT_PID_NAMESPACE,
   PID_FILE,
-  processPort,
   readPid,
   releaseStateDir,
   removePidFile,
   RUN_LOCK_FILE,
   writePidFile,
-  type ProcessPort,
-} from '../../../src/schedule/signals.js'
+} from '../../../src/schedule/locks.js'
+import { INIT_PID_NAMESPACE, processPort, type ProcessPort } from '../../../src/schedule/signals.js'
 import { tempDir } from './support.js'
 
 let tmp: ReturnType<typeof tempDir>
