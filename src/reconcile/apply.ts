@@ -83,7 +83,7 @@ async function reconcileEntry(
   }
   for (let i = 0; i < outcomes.length; i++) {
     const o = outcomes[i] as Outcome
-    for (const line of outcomeLines(o, actions[i], entry.type, dryRun)) ctx.log[line.level](line.text)
+    for (const line of outcomeLines(o, actions[i], entry.type, dryRun, entry.def.capabilities.read)) ctx.log[line.level](line.text)
   }
   return { entry, actions, outcomes }
 }

@@ -55,11 +55,19 @@ export function outcomeWithoutWrite(a: Action, dryRun: boolean): Outcome | undef
 }
 
 /**
+ * Where a missing record was looked for: at the provider (its API), or, for a push-only provider
+ * that reads records back over DNS (`readBy: 'dns'`), in the DNS, which is what answered.
+ */
+export function missingAt(provider: string, readBy: 'api' | 'dns' = 'api'): string {
+  return readBy === 'dns' ? `no such record in the DNS (${provider} records are read back over DNS)` : `no such record at ${provider}`
+}
+
+/**
  * The log lines of one record: the event line, then its warnings and hint.
  * `action` is the planned action (it tells a dry-run line from a real one); `provider` is the
- * entry's provider type.
+ * entry's provider type, `readBy` how it reads records back (its capabilities' `read`).
  */
-export function outcomeLines(o: Outcome, action: Action | undefined, provider: string, dryRun: boolean): LogLine[] {
+export function outcomeLines(o: Outcome, action: Action | undefined, provider: string, dryRun: boolean, readBy: 'api' | 'dns' = 'api'): LogLine[] {
   const label = recordLabel(o)
   const lines: LogLine[] = []
   const prev = o.previous?.length ? o.previous.join(', ') : '(none)'
@@ -80,7 +88,7 @@ export function outcomeLines(o: Outcome, action: Action | undefined, provider: s
         lines.push({ level: 'info', text: `${label}: unchanged ${o.value}` })
         break
       case 'missing':
-        lines.push({ level: 'warn', text: `${label}: missing: no such record at ${provider} (set create = true to create it)` })
+        lines.push({ level: 'warn', text: `${label}: missing: ${missingAt(provider, readBy)} (set create = true to create it)` })
         break
       case 'skipped':
         lines.push({ level: 'warn', text: `${label}: skipped: ${o.error?.message ?? 'no reason given'}` })

@@ -6,7 +6,7 @@ import type { Redactor } from '../report/redact.js'
 import type { Action } from '../reconcile/plan.js'
 import { canonicalAddress } from '../reconcile/plan.js'
 import type { LogLine } from '../reconcile/outcome.js'
-import { recordLabel } from '../reconcile/outcome.js'
+import { missingAt, recordLabel } from '../reconcile/outcome.js'
 import { backoffMs, classifyFailure, DEFAULT_HOLD_MS } from './backoff.js'
 import type { StateSettings } from './config.js'
 import { iso, type RecordState, type StateStore } from './state.js'
@@ -161,7 +161,7 @@ export function gateRecord(entry: DomainEntry, ref: RecordRef, key: string, desi
       outcome: { ref, status: 'missing', value: desired },
       action: { kind: 'missing', ref, value: desired, current: { kind: 'absent', via: 'state' } },
       // Worded without a time: the daemon repeats a line only when its text changes.
-      line: { level: 'warn', text: `${label}: missing: no such record at ${entry.type} when last read (set create = true to create it)` },
+      line: { level: 'warn', text: `${label}: missing: ${missingAt(entry.type, entry.def.capabilities.read)} when last read (set create = true to create it)` },
     }
   }
 
@@ -257,7 +257,7 @@ export function noteResult(entry: DomainEntry, ref: RecordRef, key: string, acti
     }
     case 'missing': {
       // The provider answered, and holds nothing there: the end of any run of failures, no value.
-      rec.answer = n.redactor.redact(`missing: no such record at ${entry.type}`)
+      rec.answer = n.redactor.redact(`missing: ${missingAt(entry.type, entry.def.capabilities.read)}`)
       rec.missing = now
       const asked = o.value ?? (action && 'value' in action ? action.value : undefined)
       if (asked !== undefined) {
