@@ -123,6 +123,14 @@ export function loadConfig(opts: LoadOptions): LoadResult {
         ...(opts.sections ? { sections: opts.sections } : {}),
       },
     )
+    // Record and zone names are published in DNS: they stay readable even when a secret is part of
+    // them or one came from the environment.
+    for (const d of config.domains) {
+      for (const r of d.records) {
+        opts.redactor.keepVisible(r.fqdn)
+        if (r.zone) opts.redactor.keepVisible(r.zone)
+      }
+    }
     return { config, warnings: warnings.map((w) => opts.redactor.redact(w)), rendered: rendered.text }
   } catch (e) {
     // The last net: whatever an error says passes the Redactor before anyone prints it.

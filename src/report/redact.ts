@@ -9,6 +9,9 @@
  */
 export class Redactor {
   private readonly secrets = new Set<string>()
+  private readonly visible = new Set<string>()
+  /** The secrets longest first, split by whether a visible name contains them; rebuilt on change. */
+  private order: { whole: string[]; inNames: string[]; all: string[] } | undefined
 
   /**
    * Registers a secret. Values that cannot be one and would mask ordinary text are ignored: fewer
@@ -18,6 +21,7 @@ export class Redactor {
    */
   add(secret: string | undefined | null): void {
     if (!secret || secret.length < 3 || secret === 'true' || secret === 'false' || /^\d{1,5}$/.test(secret)) return
+    this.order = undefined
     this.secrets.add(secret)
     const enc = encodeURIComponent(secret)
     if (enc !== secret) this.secrets.add(enc)
@@ -29,6 +33,19 @@ export class Redactor {
       this.secrets.add(b64)
       this.secrets.add(b64.replace(/=+$/, ''))
     }
+  }
+
+  /**
+   * Keeps a name the config publishes in DNS (a record or a zone) readable wherever it stands,
+   * even when a secret is part of it or equal to it: a password `example` must not turn
+   * `home.example.net` into `home.***.net` in logs, `--json` or MQTT, and a host name that came
+   * from the environment is still a public DNS name. A secret that merely contains such a name
+   * (an update URL with the host name in it) is still masked whole.
+   */
+  keepVisible(name: string): void {
+    if (name.length === 0 || this.visible.has(name)) return
+    this.order = undefined
+    this.visible.add(name)
   }
 
   /** Registers `user:password` as it appears base64-encoded in a Basic Authorization header. */
@@ -43,11 +60,12 @@ export class Redactor {
    */
   redact(text: string): string {
     if (this.secrets.size === 0) return text
+    const { whole, inNames, all: sorted } = this.ordered()
     let out = text
-    const sorted = [...this.secrets].sort((a, b) => b.length - a.length)
-    for (const s of sorted) {
+    for (const s of whole) {
       if (out.includes(s)) out = out.split(s).join('***')
     }
+    if (inNames.length > 0) out = this.outsideVisible(out, inNames)
     if (out.includes('…')) {
       out = out.replace(/(\S+)\u2026/g, (whole, head: string) => {
         for (const s of sorted) {
@@ -59,6 +77,42 @@ export class Redactor {
       })
     }
     return out
+  }
+
+  private ordered(): { whole: string[]; inNames: string[]; all: string[] } {
+    if (!this.order) {
+      const all = [...this.secrets].sort((a, b) => b.length - a.length)
+      const names = [...this.visible]
+      const inName = (s: string): boolean => names.some((n) => n.includes(s))
+      this.order = { whole: all.filter((s) => !inName(s)), inNames: all.filter(inName), all }
+    }
+    return this.order
+  }
+
+  /** `text` with `secrets` masked only in the stretches between visible names. */
+  private outsideVisible(text: string, secrets: string[]): string {
+    const names = [...this.visible].sort((a, b) => b.length - a.length)
+    const mask = (seg: string): string => {
+      for (const s of secrets) if (seg.includes(s)) seg = seg.split(s).join('***')
+      return seg
+    }
+    let out = ''
+    let i = 0
+    while (i < text.length) {
+      let at = -1
+      let name = ''
+      for (const n of names) {
+        const j = text.indexOf(n, i)
+        if (j >= 0 && (at < 0 || j < at)) {
+          at = j
+          name = n
+        }
+      }
+      if (at < 0) break
+      out += mask(text.slice(i, at)) + name
+      i = at + name.length
+    }
+    return out + mask(text.slice(i))
   }
 
   /**

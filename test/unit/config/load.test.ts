@@ -40,6 +40,13 @@ describe('loadConfig', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
   const base = (over: Partial<LoadOptions>): LoadOptions => ({ path: null, env: {}, redactor: new Redactor(), providers: FAKE_PROVIDERS, ...over })
 
+  it('record and zone names stay readable though a secret is part of them or one came from the environment', () => {
+    const tpl = '[[domains]]\ntype = "fake"\ntoken = "{{PASS}}"\nzone = "example.com"\nrecords = ["{{HOST}}"]\n'
+    const redactor = new Redactor()
+    loadConfig(base({ path: '/x.toml', env: { PASS: 'example', HOST: 'home.example.com' }, redactor, readFile: () => tpl }))
+    expect(redactor.redact('home.example.com A: updated in zone example.com; token example')).toBe('home.example.com A: updated in zone example.com; token ***')
+  })
+
   it('without a config: defaults, no domains, nothing rendered', () => {
     const { config, warnings, rendered } = loadConfig(base({}))
     expect(config.file).toBeNull()

@@ -22,3 +22,45 @@ describe('Redactor.add: what cannot be a secret is not masked', () => {
     expect(r.redact('create = true\ntoken = "cfT0ken_abcdefghijklmnopqrstuvwxyz"')).toBe('create = true\ntoken = "***"')
   })
 })
+
+describe('Redactor.keepVisible: names published in DNS stay readable (found by the fresh-user trial)', () => {
+  const make = (): Redactor => {
+    const r = new Redactor()
+    r.add('example')
+    r.keepVisible('home.example.net')
+    r.keepVisible('example.net')
+    return r
+  }
+
+  it('a secret inside a record or zone name does not mask the name, and is masked elsewhere', () => {
+    const r = make()
+    expect(r.redact('info: home.example.net A: updated; zone example.net; password example')).toBe(
+      'info: home.example.net A: updated; zone example.net; password ***',
+    )
+    expect(JSON.parse(r.json({ name: 'home.example.net', note: 'example' }))).toEqual({ name: 'home.example.net', note: '***' })
+  })
+
+  it('a secret that contains a visible name is still masked whole (an update URL with the host in it)', () => {
+    const r = make()
+    r.add('https://sync.example.org/u/T0KEN123/?h=home.example.net')
+    expect(r.redact('GET https://sync.example.org/u/T0KEN123/?h=home.example.net failed for home.example.net')).toBe(
+      'GET *** failed for home.example.net',
+    )
+  })
+
+  it('a host name that came from the environment is a secret equal to a visible name: readable as the name', () => {
+    const r = new Redactor()
+    r.add('home.example.net')
+    r.add('s3cret-pass')
+    r.keepVisible('home.example.net')
+    expect(r.redact('home.example.net A: failed: badauth for s3cret-pass')).toBe('home.example.net A: failed: badauth for ***')
+  })
+
+  it('a name added after a secret still counts (the order is rebuilt)', () => {
+    const r = new Redactor()
+    r.add('example')
+    expect(r.redact('home.example.net')).toBe('home.***.net')
+    r.keepVisible('home.example.net')
+    expect(r.redact('home.example.net')).toBe('home.example.net')
+  })
+})
