@@ -1,3 +1,5 @@
+import { providers } from '../providers/registry.js'
+import { missingAt } from '../reconcile/outcome.js'
 import { EXIT } from '../report/exit.js'
 import type { Logger } from '../report/log.js'
 import { human } from '../schedule/daemon.js'
@@ -66,8 +68,13 @@ function lastChange(r: RecordState, now: number): string {
   return first === undefined ? 'never' : `none by edge-ddns (value first seen ${when(first, now)})`
 }
 
+/** How a provider type reads records back (push-only ones over DNS); `api` for an unknown type. */
+function readBy(type: string | undefined): 'api' | 'dns' {
+  return type !== undefined && Object.prototype.hasOwnProperty.call(providers, type) ? (providers[type]?.capabilities.read ?? 'api') : 'api'
+}
+
 function recordLines(r: RecordState, now: number): string[] {
-  const value = r.value ?? (r.missing !== undefined ? '(no such record at the provider)' : '(no value yet)')
+  const value = r.value ?? (r.missing !== undefined ? `(${missingAt(r.provider ?? 'the provider', readBy(r.provider))})` : '(no value yet)')
   const out = [`${r.name} ${r.type} (${r.provider}${r.zone ? `, zone ${r.zone}` : ''}): ${value}`]
   out.push(`  last change: ${lastChange(r, now)}`)
   out.push(`  last write:  ${when(r.written, now)}`)

@@ -108,17 +108,20 @@ export function renderConfig(template: string, opts: RenderOptions): Rendered {
   for (const [k, v] of Object.entries(opts.env)) if (typeof v === 'string') env[k] = v
 
   const renderer = new Renderer(opts, contexts, where)
+  let text: string
   try {
-    const text = renderer.body(ast, { context: env, depths: [env], data: { root: env }, params: [] })
-    if (renderer.missing.length === 1) throw renderer.missing[0]!
-    if (renderer.missing.length > 1) throw new ConfigErrorList(renderer.missing)
-    return { text, warnings: renderer.warnings }
+    text = renderer.body(ast, { context: env, depths: [env], data: { root: env }, params: [] })
   } catch (e) {
+    // The unset variables found before the failure are named with it, not lost.
+    if (e instanceof ConfigError && renderer.missing.length > 0) throw new ConfigErrorList([...renderer.missing, e])
     if (e instanceof EdgeError) throw e
     // A bug here, not the user's: say what broke without quoting any value.
     const reason = e instanceof Error ? firstLine(e.message) : String(e)
     throw new ConfigError('', `${where(undefined)}template error: ${opts.redactor.redact(reason)}`)
   }
+  if (renderer.missing.length === 1) throw renderer.missing[0]!
+  if (renderer.missing.length > 1) throw new ConfigErrorList(renderer.missing)
+  return { text, warnings: renderer.warnings }
 }
 
 /** Where a part of the template renders: Handlebars' context stack, data frame and block parameters. */

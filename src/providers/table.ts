@@ -95,8 +95,12 @@ export function providerText(providers: Readonly<Record<string, ProviderDef>>): 
  * and each key with what it is. Undefined when `name` is neither a type nor a preset.
  */
 export function providerDetail(providers: Readonly<Record<string, ProviderDef>>, name: string): string | undefined {
-  const key = name.toLowerCase()
-  const def = providers[key]
+  // `preset=he` (or `dyndns2 preset=he`, as the list prints it) names the preset even where a
+  // type has the same name.
+  const asPreset = /^(?:dyndns2\s+)?preset=(.+)$/.exec(name.trim().toLowerCase())?.[1]
+  const key = asPreset ?? name.toLowerCase()
+  // Own properties only: `__proto__` or `constructor` is not a provider type.
+  const def = asPreset === undefined && Object.prototype.hasOwnProperty.call(providers, key) ? providers[key] : undefined
   const preset = def ? undefined : PRESETS.find((p) => p.name === key)
   const base = def ?? (preset ? providers.dyndns2 : undefined)
   if (!base) return undefined

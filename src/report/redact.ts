@@ -10,8 +10,13 @@
 export class Redactor {
   private readonly secrets = new Set<string>()
   private readonly visible = new Set<string>()
-  /** The secrets longest first, split by whether a visible name contains them; rebuilt on change. */
-  private order: { whole: string[]; inNames: string[]; all: string[] } | undefined
+  /**
+   * The secrets longest first: `whole` are masked everywhere (every secret no visible name
+   * contains, and every one that contains a visible name without being one); `inNames` are masked except inside an
+   * occurrence of a visible name that contains them, each with those names and the offsets at
+   * which it stands in them. Rebuilt when a secret or a name is added.
+   */
+  private order: { whole: string[]; inNames: { secret: string; within: { name: string; at: number }[] }[]; all: string[] } | undefined
 
   /**
    * Registers a secret. Values that cannot be one and would mask ordinary text are ignored: fewer
@@ -65,7 +70,7 @@ export class Redactor {
     for (const s of whole) {
       if (out.includes(s)) out = out.split(s).join('***')
     }
-    if (inNames.length > 0) out = this.outsideVisible(out, inNames)
+    for (const x of inNames) if (out.includes(x.secret)) out = maskOutsideNames(out, x.secret, x.within)
     if (out.includes('…')) {
       out = out.replace(/(\S+)\u2026/g, (whole, head: string) => {
         for (const s of sorted) {
@@ -79,40 +84,28 @@ export class Redactor {
     return out
   }
 
-  private ordered(): { whole: string[]; inNames: string[]; all: string[] } {
+  private ordered(): NonNullable<Redactor['order']> {
     if (!this.order) {
       const all = [...this.secrets].sort((a, b) => b.length - a.length)
       const names = [...this.visible]
-      const inName = (s: string): boolean => names.some((n) => n.includes(s))
-      this.order = { whole: all.filter((s) => !inName(s)), inNames: all.filter(inName), all }
+      const whole: string[] = []
+      const inNames: NonNullable<Redactor['order']>['inNames'] = []
+      for (const secret of all) {
+        // A secret that holds a name is masked whole, first: splitting it at the name would print
+        // the rest of it (an update URL with the host name in it). A secret that is itself a
+        // visible name (a host name from the environment) is that name, and stays readable as it.
+        if (!this.visible.has(secret) && names.some((n) => secret.includes(n))) {
+          whole.push(secret)
+          continue
+        }
+        const within: { name: string; at: number }[] = []
+        for (const name of names) for (let at = name.indexOf(secret); at >= 0; at = name.indexOf(secret, at + 1)) within.push({ name, at })
+        if (within.length === 0) whole.push(secret)
+        else inNames.push({ secret, within })
+      }
+      this.order = { whole, inNames, all }
     }
     return this.order
-  }
-
-  /** `text` with `secrets` masked only in the stretches between visible names. */
-  private outsideVisible(text: string, secrets: string[]): string {
-    const names = [...this.visible].sort((a, b) => b.length - a.length)
-    const mask = (seg: string): string => {
-      for (const s of secrets) if (seg.includes(s)) seg = seg.split(s).join('***')
-      return seg
-    }
-    let out = ''
-    let i = 0
-    while (i < text.length) {
-      let at = -1
-      let name = ''
-      for (const n of names) {
-        const j = text.indexOf(n, i)
-        if (j >= 0 && (at < 0 || j < at)) {
-          at = j
-          name = n
-        }
-      }
-      if (at < 0) break
-      out += mask(text.slice(i, at)) + name
-      i = at + name.length
-    }
-    return out + mask(text.slice(i))
   }
 
   /**
@@ -128,4 +121,21 @@ export class Redactor {
   get size(): number {
     return this.secrets.size
   }
+}
+
+/**
+ * `text` with each occurrence of `secret` masked unless it is part of an occurrence of a visible
+ * name there (`within`: the names holding the secret, and where in them it stands). Occurrences
+ * are taken left to right without overlap, as `split` does; the cost is the occurrences times the
+ * names that hold the secret, each a `startsWith`.
+ */
+function maskOutsideNames(text: string, secret: string, within: { name: string; at: number }[]): string {
+  let out = ''
+  let from = 0
+  for (let k = text.indexOf(secret); k >= 0; k = text.indexOf(secret, from)) {
+    const inName = within.some(({ name, at }) => k >= at && text.startsWith(name, k - at))
+    out += text.slice(from, k) + (inName ? secret : '***')
+    from = k + secret.length
+  }
+  return out + text.slice(from)
 }

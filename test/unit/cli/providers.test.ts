@@ -45,6 +45,18 @@ describe('edge-ddns providers TYPE', () => {
     expect(r.err.join('\n')).toContain("unknown provider type or dyndns2 preset 'nosuchdns'")
   })
 
+  it.each(['__proto__', 'constructor', 'toString'])('%s is an unknown type, not a crash (found by the second adversarial review)', async (name) => {
+    const r = await cli('providers', name)
+    expect(r.code).toBe(EXIT.USAGE)
+    expect(r.err.join('\n')).toContain(`unknown provider type or dyndns2 preset '${name}'`)
+  })
+
+  it('preset=NAME names the dyndns2 preset where a type has the same name (he)', async () => {
+    expect((await cli('providers', 'he')).out).toMatch(/^he: /)
+    expect((await cli('providers', 'preset=he')).out).toMatch(/^dyndns2 preset=he: /)
+    expect((await cli('providers', 'dyndns2 preset=he')).out).toMatch(/^dyndns2 preset=he: /)
+  })
+
   it('takes one type at a time; other commands take no argument', () => {
     expect(parseCliArgs(['providers', 'he'])).toMatchObject({ command: 'providers', provider: 'he' })
     expect(() => parseCliArgs(['providers', 'he', 'noip'])).toThrow(/one type at a time/)

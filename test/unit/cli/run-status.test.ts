@@ -252,7 +252,7 @@ describe('run and status through main()', () => {
       expect(err.join('\n')).toContain('warn: home.example.com A: missing: no such record at cloudflare when last read (set create = true to create it)')
       expect(cf.requests).toHaveLength(reads)
       expect(await cli('status', '-c', cfgPath, '--state-dir', state())).toBe(0)
-      expect(out).toContain('home.example.com A (cloudflare, zone example.com): (no such record at the provider)')
+      expect(out).toContain('home.example.com A (cloudflare, zone example.com): (no such record at cloudflare)')
       expect(out).toContain('  last answer: missing: no such record at cloudflare, 2026-03-01T00:00:00.000Z')
       expect(out).not.toContain('hold-off')
       expect(out).not.toContain('failures')

@@ -141,6 +141,11 @@ describe('renderConfig: strictness and errors', () => {
     expect(e.kind).toBe('config')
   })
 
+  it('a helper failing after an unset variable: both are named (found by the second adversarial review)', () => {
+    const e = errorOf(() => render('a = "{{A}}"\nb = "{{file "/nonexistent/edge-ddns-test"}}"\n', {}))
+    expect(e.message).toMatch(/^the config has 2 errors:\n {2}line 1: environment variable A is not set\n {2}line 2: /)
+  })
+
   it('does not take Object.prototype members for variables', () => {
     const e = errorOf(() => render('a = "{{constructor}}"\n', {}))
     expect(e.message).toContain('environment variable constructor is not set')

@@ -64,3 +64,39 @@ describe('Redactor.keepVisible: names published in DNS stay readable (found by t
     expect(r.redact('home.example.net')).toBe('home.example.net')
   })
 })
+
+describe('Redactor.keepVisible: found by the second adversarial review', () => {
+  it('a secret that holds one name and sits inside another is still masked whole', () => {
+    const r = new Redactor()
+    r.add('b.example.net')
+    r.keepVisible('ab.example.net')
+    r.keepVisible('example.net')
+    expect(r.redact('invalid password b.example.net')).toBe('invalid password ***')
+  })
+
+  it.each([
+    ['aaaa.example.net', 'aaaa', 'token=aaaaa.example.net'],
+    ['abcabc.example.net', 'abcab', 'pw=abcabcabc.example.net'],
+  ])('a secret overlapping a name (%s, %s) is not printed', (name, secret, text) => {
+    const r = new Redactor()
+    r.add(secret)
+    r.keepVisible(name)
+    const out = r.redact(text)
+    expect(out).toContain('***')
+    expect(out.replace(name, '')).not.toContain(secret)
+  })
+
+  // One text holding 2000 names that all contain the secret (a check or plan listing): the
+  // masking must end; it went quadratic in the names (46 s for a 2000-record plan).
+  it('2000 names that all hold the secret: every name readable, the secret masked elsewhere', () => {
+    const r = new Redactor()
+    r.add('example')
+    const names = Array.from({ length: 2000 }, (_, i) => `host${i}.example.net`)
+    for (const n of names) r.keepVisible(n)
+    r.keepVisible('example.net')
+    const text = `${names.map((n) => `${n} A: unchanged`).join('\n')}\ntoken example`
+    const out = r.redact(text)
+    expect(out.split('\n').slice(0, 2000)).toEqual(names.map((n) => `${n} A: unchanged`))
+    expect(out.endsWith('token ***')).toBe(true)
+  }, 30_000)
+})
