@@ -11,12 +11,12 @@ export class Redactor {
   private readonly secrets = new Set<string>()
   private readonly visible = new Set<string>()
   /**
-   * The secrets longest first: `whole` are masked everywhere (every secret no visible name
-   * contains, and every one that contains a visible name without being one); `inNames` are masked except inside an
-   * occurrence of a visible name that contains them, each with those names and the offsets at
-   * which it stands in them. Rebuilt when a secret or a name is added.
+   * The secrets longest first, each with the visible names that hold it (`within`: the name and
+   * the offset at which the secret stands in it). A secret with no `within` is masked everywhere:
+   * one no visible name holds, and one that holds a visible name without being one. Rebuilt when a
+   * secret or a name is added.
    */
-  private order: { whole: string[]; inNames: { secret: string; within: { name: string; at: number }[] }[]; all: string[] } | undefined
+  private order: { secret: string; within?: { name: string; at: number }[] }[] | undefined
 
   /**
    * Registers a secret. Values that cannot be one and would mask ordinary text are ignored: fewer
@@ -65,15 +65,17 @@ export class Redactor {
    */
   redact(text: string): string {
     if (this.secrets.size === 0) return text
-    const { whole, inNames, all: sorted } = this.ordered()
+    const order = this.ordered()
     let out = text
-    for (const s of whole) {
-      if (out.includes(s)) out = out.split(s).join('***')
+    // One pass, longest first, whatever kind: a shorter secret masked first would cut a longer one
+    // into pieces that no longer match, and those pieces would be printed.
+    for (const { secret, within } of order) {
+      if (!out.includes(secret)) continue
+      out = within ? maskOutsideNames(out, secret, within) : out.split(secret).join('***')
     }
-    for (const x of inNames) if (out.includes(x.secret)) out = maskOutsideNames(out, x.secret, x.within)
     if (out.includes('…')) {
       out = out.replace(/(\S+)\u2026/g, (whole, head: string) => {
-        for (const s of sorted) {
+        for (const { secret: s } of order) {
           for (let n = Math.min(s.length - 1, head.length); n >= 4; n--) {
             if (head.endsWith(s.slice(0, n))) return `${head.slice(0, head.length - n)}***…`
           }
@@ -86,24 +88,18 @@ export class Redactor {
 
   private ordered(): NonNullable<Redactor['order']> {
     if (!this.order) {
-      const all = [...this.secrets].sort((a, b) => b.length - a.length)
       const names = [...this.visible]
-      const whole: string[] = []
-      const inNames: NonNullable<Redactor['order']>['inNames'] = []
-      for (const secret of all) {
-        // A secret that holds a name is masked whole, first: splitting it at the name would print
-        // the rest of it (an update URL with the host name in it). A secret that is itself a
-        // visible name (a host name from the environment) is that name, and stays readable as it.
-        if (!this.visible.has(secret) && names.some((n) => secret.includes(n))) {
-          whole.push(secret)
-          continue
-        }
-        const within: { name: string; at: number }[] = []
-        for (const name of names) for (let at = name.indexOf(secret); at >= 0; at = name.indexOf(secret, at + 1)) within.push({ name, at })
-        if (within.length === 0) whole.push(secret)
-        else inNames.push({ secret, within })
-      }
-      this.order = { whole, inNames, all }
+      this.order = [...this.secrets]
+        .sort((a, b) => b.length - a.length)
+        .map((secret) => {
+          // A secret that holds a name is masked whole: splitting it at the name would print the
+          // rest of it (an update URL with the host name in it). A secret that is itself a visible
+          // name (a host name from the environment) is that name, and stays readable as it.
+          if (!this.visible.has(secret) && names.some((n) => secret.includes(n))) return { secret }
+          const within: { name: string; at: number }[] = []
+          for (const name of names) for (let at = name.indexOf(secret); at >= 0; at = name.indexOf(secret, at + 1)) within.push({ name, at })
+          return within.length > 0 ? { secret, within } : { secret }
+        })
     }
     return this.order
   }

@@ -100,3 +100,13 @@ describe('Redactor.keepVisible: found by the second adversarial review', () => {
     expect(out.endsWith('token ***')).toBe(true)
   }, 30_000)
 })
+
+describe('Redactor: one pass, longest secret first, whatever its kind', () => {
+  it('a short secret masked everywhere does not cut a longer secret that sits in a name into printed pieces', () => {
+    const r = new Redactor()
+    r.add('abc')
+    r.add('xabcdef')
+    r.keepVisible('xabcdef.example.net')
+    expect(r.redact('pw xabcdef, host xabcdef.example.net')).toBe('pw ***, host xabcdef.example.net')
+  })
+})
